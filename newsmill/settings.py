@@ -1,0 +1,117 @@
+"""Configuration, read from the environment once at the edge and passed inward as plain values."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_USER_AGENT = "newsmill/0.1 (+https://github.com/newsmill/newsmill)"
+
+
+def _env_int(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _env_float(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+def _env_list(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = env.get(name)
+    if value is None:
+        return default
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """How the plain fetcher talks to web servers."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a producer, worker or embedded run needs to know; see README's configuration table."""
+
+    broker_url: str | None = None
+    """Celery broker. ``None`` means: not configured (``newsmill run`` then starts an embedded server)."""
+    redis_url: str = DEFAULT_REDIS_URL
+    """Redis for job counts, sink idempotency and the result stream (defaults to the broker if Redis)."""
+    prefix: str = "newsmill"
+    """Prefix of every Redis key newsmill writes, and of its Celery queues."""
+    stream_maxlen: int | None = None
+    jsonl_path: str | None = None
+    enrich: tuple[str, ...] = ("reading_time",)
+    fetch: FetchOptions = field(default_factory=FetchOptions)
+    soft_time_limit: float = 120.0
+    hard_time_limit: float = 180.0
+    max_retries: int = 3
+    max_deliveries: int = 3
+    """A message redelivered this many times (its worker died each time) ends as ``failed``."""
+    io_concurrency: int = 16
+    cpu_concurrency: int = max(1, os.cpu_count() or 1)
+    log_format: str = "auto"
+    log_level: str = "INFO"
+
+    @property
+    def stream(self) -> str:
+        return f"{self.prefix}:articles"
+
+    @property
+    def deadletter_stream(self) -> str:
+        return f"{self.prefix}:deadletter"
+
+    @property
+    def io_queue(self) -> str:
+        return f"{self.prefix}.io"
+
+    @property
+    def cpu_queue(self) -> str:
+        return f"{self.prefix}.cpu"
+
+    @property
+    def effective_broker_url(self) -> str:
+        return self.broker_url or self.redis_url
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        broker = env.get("NEWSMILL_BROKER_URL") or None
+        redis_default = broker if broker and broker.startswith(("redis://", "rediss://", "unix://")) \
+            else DEFAULT_REDIS_URL
+        defaults = cls()
+        fetch = FetchOptions(
+            connect_timeout=_env_float(env, "NEWSMILL_FETCH_CONNECT_TIMEOUT", FetchOptions.connect_timeout),
+            read_timeout=_env_float(env, "NEWSMILL_FETCH_READ_TIMEOUT", FetchOptions.read_timeout),
+            max_bytes=_env_int(env, "NEWSMILL_FETCH_MAX_BYTES", FetchOptions.max_bytes),
+            max_redirects=_env_int(env, "NEWSMILL_FETCH_MAX_REDIRECTS", FetchOptions.max_redirects),
+            user_agent=env.get("NEWSMILL_USER_AGENT") or DEFAULT_USER_AGENT,
+        )
+        maxlen = env.get("NEWSMILL_STREAM_MAXLEN")
+        settings = cls(
+            broker_url=broker,
+            redis_url=env.get("NEWSMILL_REDIS_URL") or redis_default,
+            prefix=env.get("NEWSMILL_PREFIX") or defaults.prefix,
+            stream_maxlen=int(maxlen) if maxlen else None,
+            jsonl_path=env.get("NEWSMILL_JSONL_PATH") or None,
+            enrich=_env_list(env, "NEWSMILL_ENRICH", defaults.enrich),
+            fetch=fetch,
+            soft_time_limit=_env_float(env, "NEWSMILL_SOFT_TIME_LIMIT", defaults.soft_time_limit),
+            hard_time_limit=_env_float(env, "NEWSMILL_HARD_TIME_LIMIT", defaults.hard_time_limit),
+            max_retries=_env_int(env, "NEWSMILL_MAX_RETRIES", defaults.max_retries),
+            max_deliveries=_env_int(env, "NEWSMILL_MAX_DELIVERIES", defaults.max_deliveries),
+            io_concurrency=_env_int(env, "NEWSMILL_IO_CONCURRENCY", defaults.io_concurrency),
+            cpu_concurrency=_env_int(env, "NEWSMILL_CPU_CONCURRENCY", defaults.cpu_concurrency),
+            log_format=env.get("NEWSMILL_LOG_FORMAT") or defaults.log_format,
+            log_level=env.get("NEWSMILL_LOG_LEVEL") or defaults.log_level,
+        )
+        return replace(settings, **overrides) if overrides else settings
