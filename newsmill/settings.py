@@ -63,22 +63,6 @@ class Settings:
     log_level: str = "INFO"
 
     @property
-    def stream(self) -> str:
-        return f"{self.prefix}:articles"
-
-    @property
-    def deadletter_stream(self) -> str:
-        return f"{self.prefix}:deadletter"
-
-    @property
-    def io_queue(self) -> str:
-        return f"{self.prefix}.io"
-
-    @property
-    def cpu_queue(self) -> str:
-        return f"{self.prefix}.cpu"
-
-    @property
     def effective_broker_url(self) -> str:
         return self.broker_url or self.redis_url
 

@@ -1,0 +1,190 @@
+"""The pipeline: an ordered list of stages, and the rules every runner applies around each stage.
+
+Two runners walk the same list: the Celery chain (``tasks/chains.py``, one task per stage) and
+:func:`process`, a plain in-process loop (benchmarks, tests, debugging). The rules live here so both
+runners behave alike: a ``dropped`` or ``failed`` record passes through the remaining stages untouched
+until the sink; :class:`~newsmill.errors.Drop` and :class:`~newsmill.errors.Failure` become records;
+only :class:`~newsmill.errors.Retryable` escapes, for the runner to retry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import structlog
+
+from newsmill import enrich as enrichment
+from newsmill.errors import Drop, Failure, Retryable
+from newsmill.extract import extract
+from newsmill.ids import id_for_source_key, id_for_url
+from newsmill.record import ArticleRecord, Document, Payload, Source, Status, WorkItem, ended
+from newsmill.resources import Resources
+from newsmill.sinks import DeliveryOutcome
+
+Queue = Literal["io", "cpu"]
+StageFn = Callable[[Payload, Resources], Payload]
+
+log = structlog.get_logger("newsmill.pipeline")
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    queue: Queue
+    run: StageFn
+
+
+def _expect_item(payload: Payload) -> WorkItem:
+    if not isinstance(payload, WorkItem):
+        raise TypeError(f"expected a WorkItem, got {type(payload).__name__}")
+    return payload
+
+
+def _expect_record(payload: Payload) -> ArticleRecord:
+    if not isinstance(payload, ArticleRecord):
+        raise TypeError(f"expected an ArticleRecord, got {type(payload).__name__}")
+    return payload
+
+
+def _load(payload: Payload, res: Resources) -> Payload:
+    from newsmill.load import load_file
+
+    return load_file(_expect_item(payload), max_bytes=res.settings.fetch.max_bytes)
+
+
+def _fetch(payload: Payload, res: Resources) -> Payload:
+    from newsmill.load import fetch_url
+
+    return fetch_url(_expect_item(payload), client=res.http, options=res.settings.fetch)
+
+
+def _clean(payload: Payload, res: Resources) -> Payload:
+    from newsmill.clean import clean
+
+    if not isinstance(payload, Document):
+        raise TypeError(f"expected a Document, got {type(payload).__name__}")
+    return clean(payload)
+
+
+def _extract(payload: Payload, res: Resources) -> Payload:
+    return extract(_expect_record(payload))
+
+
+def _enrich_stage(name: str) -> StageFn:
+    fn = enrichment.get(name)
+
+    def run(payload: Payload, res: Resources) -> Payload:
+        return fn(_expect_record(payload))
+
+    return run
+
+
+def _sink(payload: Payload, res: Resources) -> Payload:
+    record = _expect_record(payload)
+    outcome, delivered = res.delivery.deliver(record)
+    if outcome is DeliveryOutcome.REDELIVERY_SKIPPED:
+        log.info("article.redelivery_skipped", article_id=record.id, job_id=record.job_id)
+        return delivered
+    log.info(
+        "article.done",
+        article_id=delivered.id,
+        job_id=delivered.job_id,
+        source=delivered.source.key,
+        status=delivered.status,
+        reason=delivered.reason,
+        title=delivered.title,
+        language=delivered.language,
+        word_count=delivered.word_count,
+        stage_ms={run.stage: run.duration_ms for run in delivered.provenance},
+    )
+    return delivered
+
+
+LOAD = Stage("load", "io", _load)
+FETCH = Stage("fetch", "io", _fetch)
+CLEAN = Stage("clean", "cpu", _clean)
+EXTRACT = Stage("extract", "cpu", _extract)
+SINK = Stage("sink", "io", _sink)
+
+
+def enrich_stage(name: str) -> Stage:
+    return Stage(f"enrich.{name}", "cpu", _enrich_stage(name))
+
+
+def all_stages(enrich_names: tuple[str, ...] | list[str]) -> list[Stage]:
+    """Every stage a worker must be able to run (each becomes one Celery task)."""
+    return [LOAD, FETCH, CLEAN, EXTRACT, *(enrich_stage(n) for n in enrich_names), SINK]
+
+
+def stages_for(source: Source, enrich_names: tuple[str, ...] | list[str]) -> list[Stage]:
+    """The chain one input walks: load or fetch, clean, extract, each enrichment, sink."""
+    first = FETCH if source.kind == "url" else LOAD
+    return [first, CLEAN, EXTRACT, *(enrich_stage(n) for n in enrich_names), SINK]
+
+
+def _identity(payload: Payload) -> tuple[WorkItem, str, str | None]:
+    """The work item, the article id and the URL that an ended record for ``payload`` should carry."""
+    if isinstance(payload, WorkItem):
+        source = payload.source
+        if source.kind == "url":
+            return payload, id_for_url(source.location), source.location
+        return payload, id_for_source_key(source.key), None
+    if isinstance(payload, Document):
+        return payload.item, payload.id, payload.url
+    return WorkItem(payload.job_id, payload.source), payload.id, payload.url
+
+
+def end_record(payload: Payload, *, status: Status, reason: str, message: str = "") -> ArticleRecord:
+    """The ``dropped`` or ``failed`` record for a payload at whatever stage it had reached."""
+    if isinstance(payload, ArticleRecord):
+        return dataclasses.replace(payload, status=status, reason=reason, message=message or None)
+    item, article_id, url = _identity(payload)
+    provenance = payload.provenance if isinstance(payload, Document) else ()
+    return ended(item, id=article_id, status=status, reason=reason, message=message, url=url,
+                 provenance=provenance)
+
+
+def default_error_code(exc: BaseException) -> str:
+    return "internal_error"
+
+
+def run_stage(stage: Stage, payload: Payload, res: Resources, *,
+              error_code: Callable[[BaseException], str] = default_error_code) -> Payload:
+    """Run one stage under the pipeline's rules. Raises only :class:`Retryable`."""
+    if isinstance(payload, ArticleRecord) and payload.is_final and stage.name != SINK.name:
+        return payload
+    try:
+        return stage.run(payload, res)
+    except Retryable:
+        raise
+    except Drop as drop:
+        return end_record(payload, status="dropped", reason=drop.reason, message=drop.message)
+    except Failure as failure:
+        return end_record(payload, status="failed", reason=failure.code, message=failure.message)
+    except Exception as exc:  # a bug or an unforeseen input must not kill the pipeline
+        code = error_code(exc)
+        log.exception("stage.error", stage=stage.name, code=code)
+        return end_record(payload, status="failed", reason=code, message=f"{type(exc).__name__}: {exc}")
+
+
+def process(item: WorkItem, res: Resources, *, retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0)
+            ) -> ArticleRecord:
+    """Run one input through every stage in this process, retrying retryable failures in place."""
+    payload: Payload = item
+    for stage in stages_for(item.source, res.settings.enrich):
+        delays = list(retry_delays)
+        while True:
+            try:
+                payload = run_stage(stage, payload, res)
+                break
+            except Retryable as exc:
+                if not delays:
+                    payload = end_record(payload, status="failed", reason=exc.code, message=exc.message)
+                    break
+                time.sleep(min(60.0, exc.retry_after if exc.retry_after is not None else delays[0]))
+                delays.pop(0)
+    return _expect_record(payload)

@@ -1,0 +1,18 @@
+"""A stopwatch for provenance: stages report how long they took in milliseconds."""
+
+from __future__ import annotations
+
+import time
+
+
+class Stopwatch:
+    """Started on creation; ``ms`` is the time elapsed since then."""
+
+    __slots__ = ("_start",)
+
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+
+    @property
+    def ms(self) -> float:
+        return (time.perf_counter() - self._start) * 1000.0
