@@ -1,0 +1,1 @@
+"""Thin Celery tasks around the pipeline stages, and the chains that connect them."""

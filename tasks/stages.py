@@ -1,0 +1,121 @@
+"""One thin Celery task per pipeline stage: deserialize, run the stage, serialize, decide retries.
+
+The stage rules (pass-through of ended records, Drop/Failure → record) live in
+:func:`newsmill.pipeline.run_stage`; what is Celery-specific stays here: retries with back-off,
+the soft time limit, and a guard against messages that kill their worker again and again.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import structlog
+from celery import Task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from newsmill import enrich as enrichment
+from newsmill.errors import Retryable
+from newsmill.pipeline import SINK, Stage, all_stages, end_record, run_stage
+from newsmill.record import ArticleRecord, Document, Payload, WorkItem, payload_from_dict, payload_to_dict
+from workers.app import app
+from workers.config import CPU_QUEUE, IO_QUEUE
+from workers.logging import bind_task_context
+from workers.resources import worker_resources
+
+log = structlog.get_logger("newsmill.tasks")
+
+RETRY_BASE_SECONDS = 2.0
+RETRY_CAP_SECONDS = 300.0
+STARTS_TTL_SECONDS = 24 * 3600
+
+
+def task_name(stage: Stage) -> str:
+    return f"newsmill.{stage.name}"
+
+
+def celery_error_code(exc: BaseException) -> str:
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return "time_limit"
+    return "internal_error"
+
+
+def retry_delay(attempt: int, retry_after: float | None) -> float:
+    """Exponential back-off with full jitter, or what the source asked for (capped)."""
+    if retry_after is not None:
+        return min(RETRY_CAP_SECONDS, max(0.0, retry_after))
+    return random.uniform(0, min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2**attempt))
+
+
+def _context(payload: Payload) -> dict[str, Any]:
+    if isinstance(payload, WorkItem):
+        return {"job_id": payload.job_id, "source": payload.source.key}
+    if isinstance(payload, Document):
+        return {"job_id": payload.item.job_id, "article_id": payload.id}
+    return {"job_id": payload.job_id, "article_id": payload.id}
+
+
+def _started_too_often(task: Task, stage: Stage) -> bool:
+    """True when this message (this attempt) was started more often than ``max_deliveries``.
+
+    With ``acks_late`` a message whose worker died is delivered again; one that kills every worker
+    would circulate for ever. Counting starts in Redis ends it as a ``failed`` record instead.
+    """
+    res = worker_resources()
+    key = res.keys.task_deliveries(f"{task.request.id}:{task.request.retries}")
+    pipe = res.redis.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, STARTS_TTL_SECONDS)
+    starts = int(pipe.execute()[0])
+    return starts > res.settings.max_deliveries
+
+
+def _make_task(stage: Stage) -> Task:
+    queue = IO_QUEUE if stage.queue == "io" else CPU_QUEUE
+
+    @app.task(name=task_name(stage), bind=True, queue=queue)  # type: ignore[untyped-decorator]
+    def stage_task(self: Task, data: dict[str, Any]) -> dict[str, Any]:
+        res = worker_resources()
+        payload = payload_from_dict(data)
+        bind_task_context(task_id=self.request.id, stage=stage.name, **_context(payload))
+        if _started_too_often(self, stage):
+            log.error("task.poison_message", retries=self.request.retries)
+            result: Payload = end_record(payload, status="failed", reason="worker_lost",
+                                         message="the worker died every time it ran this stage")
+            if stage.name == SINK.name:
+                result = run_stage(SINK, result, res)
+            return payload_to_dict(result)
+        try:
+            result = run_stage(stage, payload, res, error_code=celery_error_code)
+        except Retryable as exc:
+            if self.request.retries >= res.settings.max_retries:
+                result = end_record(payload, status="failed", reason=exc.code,
+                                    message=f"{exc.message} (gave up after {self.request.retries + 1} attempts)")
+            else:
+                delay = retry_delay(self.request.retries, exc.retry_after)
+                log.info("stage.retry", code=exc.code, attempt=self.request.retries + 1, delay_s=delay)
+                raise self.retry(exc=exc, countdown=delay, max_retries=res.settings.max_retries) from exc
+        return payload_to_dict(result)
+
+    return stage_task
+
+
+def _make_lost_handler() -> Task:
+    @app.task(name="newsmill.stage_lost", bind=True, queue=IO_QUEUE)  # type: ignore[untyped-decorator]
+    def stage_lost(self: Task, failed_task_id: str, item: dict[str, Any], stage_name: str) -> None:
+        """Errback: a stage task failed outside our control (hard time limit); record it as failed."""
+        res = worker_resources()
+        work_item = WorkItem.from_dict(item)
+        bind_task_context(task_id=self.request.id, stage=SINK.name, job_id=work_item.job_id,
+                          failed_task_id=failed_task_id)
+        record: ArticleRecord = end_record(work_item, status="failed", reason="task_lost",
+                                           message=f"stage {stage_name} was killed (task {failed_task_id})")
+        run_stage(SINK, record, res)
+
+    return stage_lost
+
+
+TASKS: dict[str, Task] = {
+    stage.name: _make_task(stage) for stage in all_stages(tuple(enrichment.REGISTRY))
+}
+stage_lost = _make_lost_handler()

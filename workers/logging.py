@@ -1,0 +1,60 @@
+"""Structured logging: structlog JSON lines (a readable console renderer on a terminal).
+
+Celery's own log records go through the same processors, so one stream of JSON events comes out of a
+worker. Context (``task_id``, ``job_id``, ``article_id``, ``stage``) is bound per task with contextvars,
+which are per thread, so the ``io`` worker's thread pool keeps contexts apart.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+
+SHARED_PROCESSORS: list[Any] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    structlog.processors.StackInfoRenderer(),
+]
+
+
+def _renderer(log_format: str, stream: Any) -> Any:
+    console = log_format == "console" or (log_format == "auto" and hasattr(stream, "isatty") and stream.isatty())
+    if console:
+        return structlog.dev.ConsoleRenderer()
+    return structlog.processors.JSONRenderer(ensure_ascii=False)
+
+
+def configure_logging(*, log_format: str = "auto", level: str = "INFO", stream: Any = None) -> None:
+    """Route structlog and the standard library (Celery, kombu, httpx) through one processor chain."""
+    stream = stream if stream is not None else sys.stderr
+    structlog.configure(
+        processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*SHARED_PROCESSORS, structlog.stdlib.ExtraAdder()],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            _renderer(log_format, stream),
+        ],
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    # httpx logs every request at INFO; our own events already say what was fetched.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def bind_task_context(**values: Any) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**values)

@@ -1,0 +1,37 @@
+"""One :class:`~newsmill.resources.Resources` per worker process, built on first use and shared by its
+threads; rebuilt after a fork so no socket is shared between processes."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from celery.signals import worker_process_init, worker_process_shutdown
+
+from newsmill.resources import Resources
+from newsmill.settings import Settings
+
+_lock = threading.Lock()
+_resources: Resources | None = None
+
+
+def worker_resources() -> Resources:
+    global _resources
+    if _resources is None:
+        with _lock:
+            if _resources is None:
+                _resources = Resources(Settings.from_env())
+    return _resources
+
+
+@worker_process_init.connect
+def _after_fork(**_: Any) -> None:
+    global _resources
+    # The parent's connections must not be used by the child: start from nothing.
+    _resources = None
+
+
+@worker_process_shutdown.connect
+def _on_shutdown(**_: Any) -> None:
+    if _resources is not None:
+        _resources.close()
