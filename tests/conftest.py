@@ -1,0 +1,153 @@
+"""Shared fixtures: a real Redis (the server on 127.0.0.1:6379, one private database per test session),
+real worker processes started with ``newsmill worker``, and schema validation of records."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import redis
+
+from newsmill.schema import article_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "sana-2017-10-25-coalition-raqqa-deir-ezzor.txt"
+CORPUS = ROOT.parent / "shared" / "corpus" / "wcxb-dev"
+REDIS_HOST = os.environ.get("NEWSMILL_TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("NEWSMILL_TEST_REDIS_PORT", "6379"))
+LOCK_KEY = "newsmill-test:owner"
+
+
+def _claim_database(session_id: str) -> int:
+    """Take a database (1-15) no other test session holds, and empty it of a crashed run's keys."""
+    for db in range(1, 16):
+        client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db)
+        if client.set(LOCK_KEY, session_id, nx=True, ex=6 * 3600):
+            for key in client.scan_iter(count=1000):
+                if key != LOCK_KEY.encode():
+                    client.delete(key)
+            return db
+    raise RuntimeError("every Redis database 1-15 is held by another test session")
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[int]:
+    """A private database number on the real Redis; the suite fails (not skips) without Redis."""
+    try:
+        redis.Redis(host=REDIS_HOST, port=REDIS_PORT, socket_connect_timeout=2).ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"the tests need a Redis server on {REDIS_HOST}:{REDIS_PORT}: {exc}")
+    session_id = uuid.uuid4().hex
+    db = _claim_database(session_id)
+    yield db
+    redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db).flushdb()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_db: int) -> str:
+    return f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}"
+
+
+@pytest.fixture()
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture()
+def prefix() -> str:
+    """A key prefix of one's own, so tests sharing the session database never see each other's keys."""
+    return f"nmt{uuid.uuid4().hex[:10]}"
+
+
+def validate_record(record: dict[str, Any]) -> None:
+    jsonschema.validate(record, article_schema(), cls=jsonschema.Draft202012Validator)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class WorkerProcesses:
+    """Real ``newsmill worker`` processes against the test Redis; stopped (and reaped) at teardown."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.log_dir = log_dir
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli", "worker", *args],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT,
+        )
+        log.close()
+        self.processes.append(process)
+        return process
+
+    def wait_ready(self, count: int | None = None, timeout: float = 60.0) -> None:
+        """Wait until the workers answer a broadcast ping (they are consuming)."""
+        from celery import Celery
+
+        app = Celery(broker=self.env["NEWSMILL_BROKER_URL"])
+        expected = count if count is not None else len(self.processes)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                for process in self.processes:
+                    assert process.poll() is None, f"worker exited: {self.logs()}"
+                replies = app.control.ping(timeout=1.0) or []
+                if len(replies) >= expected:
+                    return
+            raise AssertionError(f"workers not ready after {timeout}s: {self.logs()}")
+        finally:
+            app.close()
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("*.log")))
+
+    def stop(self) -> None:
+        from workers.embedded import stop_process
+
+        for process in self.processes:
+            stop_process(process, grace=15)
+        self.processes.clear()
+
+
+@pytest.fixture()
+def worker_env(redis_url: str, prefix: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMILL_")}
+    env.update({
+        "NEWSMILL_BROKER_URL": redis_url,
+        "NEWSMILL_REDIS_URL": redis_url,
+        "NEWSMILL_PREFIX": prefix,
+        "NEWSMILL_JSONL_PATH": str(tmp_path / "sink.jsonl"),
+        "NEWSMILL_LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@pytest.fixture()
+def workers(worker_env: dict[str, str], tmp_path: Path, redis_client: redis.Redis
+            ) -> Iterator[WorkerProcesses]:
+    # Queues are per database, not per prefix: start each test with none of an earlier test's messages.
+    redis_client.delete("io", "cpu", "unacked", "unacked_index", "unacked_mutex")
+    log_dir = tmp_path / "worker-logs"
+    log_dir.mkdir()
+    procs = WorkerProcesses(worker_env, log_dir)
+    yield procs
+    procs.stop()
