@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -14,7 +14,7 @@ from newsmill.keys import Keys
 def stream_position(client: redis.Redis, keys: Keys) -> str:
     """The id of the newest entry now in the stream (``0-0`` when empty): read from here to see only
     what is added afterwards."""
-    newest = client.xrevrange(keys.stream(), count=1)
+    newest = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrevrange(keys.stream(), count=1))
     return newest[0][0].decode() if newest else "0-0"
 
 
@@ -29,7 +29,10 @@ class JobRecordReader:
 
     def poll(self, *, block_ms: int = 200, count: int = 500) -> Iterator[dict[str, Any]]:
         """Records of the job added since the last poll (waits up to ``block_ms`` for the first)."""
-        reply = self._redis.xread({self._stream: self.position}, count=count, block=block_ms)
+        reply = cast(
+            list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]],
+            self._redis.xread({self._stream: self.position}, count=count, block=block_ms),
+        )
         for _stream, entries in reply or ():
             for entry_id, fields in entries:
                 self.position = entry_id.decode()

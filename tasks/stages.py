@@ -73,7 +73,7 @@ def _started_too_often(task: Task, stage: Stage) -> bool:
 def _make_task(stage: Stage) -> Task:
     queue = IO_QUEUE if stage.queue == "io" else CPU_QUEUE
 
-    @app.task(name=task_name(stage), bind=True, queue=queue)  # type: ignore[untyped-decorator]
+    @app.task(name=task_name(stage), bind=True, queue=queue)
     def stage_task(self: Task, data: dict[str, Any]) -> dict[str, Any]:
         res = worker_resources()
         payload = payload_from_dict(data)
@@ -101,7 +101,7 @@ def _make_task(stage: Stage) -> Task:
 
 
 def _make_lost_handler() -> Task:
-    @app.task(name="newsmill.stage_lost", bind=True, queue=IO_QUEUE)  # type: ignore[untyped-decorator]
+    @app.task(name="newsmill.stage_lost", bind=True, queue=IO_QUEUE)
     def stage_lost(self: Task, failed_task_id: str, item: dict[str, Any], stage_name: str) -> None:
         """Errback: a stage task failed outside our control (hard time limit); record it as failed."""
         res = worker_resources()

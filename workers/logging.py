@@ -33,7 +33,9 @@ def configure_logging(*, log_format: str = "auto", level: str = "INFO", stream: 
     """Route structlog and the standard library (Celery, kombu, httpx) through one processor chain."""
     stream = stream if stream is not None else sys.stderr
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        # filter_by_level first: events below the level cost one comparison, not a processor chain.
+        processors=[structlog.stdlib.filter_by_level, *SHARED_PROCESSORS,
+                    structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,

@@ -1,0 +1,145 @@
+"""Benchmark (not a test): in-process stages vs the distributed Celery chain on the same articles.
+
+(a) in-process: one process per core, each running :func:`newsmill.pipeline.process` in a plain loop
+    over pages handed out a few at a time (every stage, the sink included);
+(b) distributed: an ``io`` worker (threads) and a ``cpu`` worker with one prefork process per core,
+    fed by the producer through Redis.
+
+Both run against a private embedded server, warm up first (models load once per process), and print
+articles/s and the ratio b/a. Pages come from the WCXB dev corpus (Murrough Foley, 2026, CC-BY-4.0)
+unless a folder is given.
+
+    python bench/throughput.py [-n 400] [--folder DIR] [--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from newsmill.jobs import JobStore  # noqa: E402
+from newsmill.keys import Keys  # noqa: E402
+from newsmill.record import Source, WorkItem  # noqa: E402
+from newsmill.resources import Resources  # noqa: E402
+from newsmill.settings import Settings  # noqa: E402
+
+DEFAULT_FOLDER = ROOT.parent / "shared" / "corpus" / "wcxb-dev" / "html"
+
+
+def pick_pages(folder: Path, count: int) -> list[Path]:
+    pages = sorted(p for p in folder.rglob("*") if p.is_file())
+    if len(pages) < count:
+        raise SystemExit(f"{folder} has {len(pages)} files, fewer than {count}")
+    return pages[:count]
+
+
+_RES: Resources | None = None
+
+
+def _inprocess_one(args: tuple[str, str]) -> int:
+    path, job_id = args
+    from newsmill.pipeline import process
+
+    assert _RES is not None
+    process(WorkItem(job_id, Source("file", path)), _RES)
+    return 1
+
+
+def _warm(redis_url: str, prefix: str, path: str) -> None:
+    # The same logging set-up and level as the workers in (b), so neither side pays more for logs.
+    from workers.logging import configure_logging
+
+    configure_logging(log_format="json", level="WARNING")
+    from newsmill.pipeline import process
+
+    global _RES
+    _RES = Resources(Settings.from_env({}, redis_url=redis_url, prefix=prefix))
+    process(WorkItem("warmup-" + uuid.uuid4().hex, Source("file", path)), _RES)
+
+
+def bench_inprocess(redis_url: str, pages: list[Path], cores: int) -> float:
+    prefix = f"bench-a-{uuid.uuid4().hex[:6]}"
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(cores, initializer=_warm, initargs=(redis_url, prefix, str(pages[0]))) as pool:
+        # Pool initializers have run once every worker took a trivial task.
+        pool.map(abs, range(cores * 4), chunksize=1)
+        job_id = "bench-a-" + uuid.uuid4().hex
+        start = time.perf_counter()
+        # Pages are handed out a few at a time, so no process idles while the other still has work.
+        done = sum(pool.imap_unordered(_inprocess_one, [(str(p), job_id) for p in pages], chunksize=2))
+        elapsed = time.perf_counter() - start
+    assert done == len(pages)
+    return len(pages) / elapsed
+
+
+def bench_distributed(redis_url: str, pages: list[Path], cores: int) -> float:
+    from workers.embedded import WorkerPool
+
+    prefix = f"bench-b-{uuid.uuid4().hex[:6]}"
+    os.environ.update({"NEWSMILL_BROKER_URL": redis_url, "NEWSMILL_REDIS_URL": redis_url,
+                       "NEWSMILL_PREFIX": prefix, "NEWSMILL_LOG_LEVEL": "WARNING",
+                       "NEWSMILL_LOG_FORMAT": "json"})
+    settings = Settings.from_env()
+    import redis
+
+    from tasks.chains import enqueue_sources
+
+    client = redis.Redis.from_url(redis_url)
+    jobs = JobStore(client, Keys(prefix))
+    log_file = Path(tempfile.mkstemp(prefix="newsmill-bench-", suffix=".log")[1])
+    pool = WorkerPool()
+    pool.start(env=dict(os.environ), cpu_concurrency=cores, io_concurrency=8, log_file=log_file)
+    try:
+        def run_job(paths: list[Path]) -> float:
+            job_id = "bench-b-" + uuid.uuid4().hex
+            jobs.create(job_id, inputs=[])
+            start = time.perf_counter()
+            enqueue_sources(job_id, (Source("file", str(p)) for p in paths), settings, jobs)
+            while not jobs.counts(job_id).finished:
+                pool.check_alive()
+                time.sleep(0.02)
+            return time.perf_counter() - start
+
+        run_job(pages[: cores * 4])  # warm-up: worker start, model loading in every pool process
+        elapsed = run_job(pages)
+    finally:
+        pool.stop()
+        log_file.unlink(missing_ok=True)
+    return len(pages) / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=400, help="articles per measurement")
+    parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+
+    from workers.embedded import embedded_server
+
+    pages = pick_pages(args.folder, args.n)
+    work = Path(tempfile.mkdtemp(prefix="newsmill-bench-pages-"))
+    try:
+        with embedded_server() as server:
+            a = bench_inprocess(server.url, pages, args.cores)
+            b = bench_distributed(server.url, pages, args.cores)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"articles: {len(pages)}  cores: {args.cores}  folder: {args.folder}")
+    print(f"(a) in-process loop, one process per core : {a:8.1f} articles/s")
+    print(f"(b) distributed chain (io + cpu workers)   : {b:8.1f} articles/s")
+    print(f"ratio b/a                                  : {b / a:8.2f}  (target >= 0.85)")
+
+
+if __name__ == "__main__":
+    main()
