@@ -126,6 +126,17 @@ def stages_for(source: Source, enrich_names: tuple[str, ...] | list[str]) -> lis
     return [first, CLEAN, EXTRACT, *(enrich_stage(n) for n in enrich_names), SINK]
 
 
+def warm_up(enrich_names: tuple[str, ...] | list[str]) -> None:
+    """Load what the stages load lazily (models, extractor modules), so the first article does not pay
+    for it; a worker calls this before its pool forks, and the children share the pages."""
+    import newsmill.clean  # noqa: F401  (imports trafilatura and lxml)
+    from newsmill.extract import identify_language
+
+    identify_language("warm up the language model")
+    for name in enrich_names:
+        enrichment.get(name)
+
+
 def _identity(payload: Payload) -> tuple[WorkItem, str, str | None]:
     """The work item, the article id and the URL that an ended record for ``payload`` should carry."""
     if isinstance(payload, WorkItem):

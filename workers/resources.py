@@ -6,8 +6,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 
+from newsmill.pipeline import warm_up
 from newsmill.resources import Resources
 from newsmill.settings import Settings
 
@@ -22,6 +23,12 @@ def worker_resources() -> Resources:
             if _resources is None:
                 _resources = Resources(Settings.from_env())
     return _resources
+
+
+@worker_init.connect
+def _preload(**_: Any) -> None:
+    # In the worker's main process, before the pool forks: children inherit the loaded models.
+    warm_up(Settings.from_env().enrich)
 
 
 @worker_process_init.connect
