@@ -1,0 +1,225 @@
+"""The HTML cleaner: trafilatura finds the article body and its metadata in a decoded page.
+
+trafilatura gets a ``str``, never bytes: the load and fetch stages already chose the encoding, and
+letting trafilatura guess again would undo that choice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+from datetime import datetime
+from html import unescape
+from typing import Any
+
+import trafilatura
+from trafilatura.settings import Extractor
+
+from newsmill import __version__
+from newsmill.clean.dateline import split_dateline
+from newsmill.clean.hints import INPUT, hint_overrides, split_names
+from newsmill.clean.options import CleanOptions
+from newsmill.errors import Drop
+from newsmill.record import ArticleRecord, Dateline, Document, StageRun
+
+VERSION = f"newsmill-clean {__version__}; trafilatura {trafilatura.__version__}"
+PRODUCER = "trafilatura"
+
+# Publication times the page states in its metadata; trafilatura (htmldate) only reports the day.
+_TIME_PATTERNS = (
+    re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"'),
+    re.compile(r'<meta[^>]+(?:property|name|itemprop)=["\'](?:article:published_time|datePublished|'
+               r'pubdate|publishdate|date)["\'][^>]*?content=["\']([^"\']{10,40})["\']', re.IGNORECASE),
+    re.compile(r'<meta[^>]+content=["\']([^"\']{10,40})["\'][^>]*?(?:property|name|itemprop)='
+               r'["\'](?:article:published_time|datePublished|pubdate|publishdate)["\']', re.IGNORECASE),
+)
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " • ")
+_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def _extract(html: str, url: str | None, options: CleanOptions, source: str, *, recall: bool) -> Any:
+    extractor = Extractor(
+        output_format="python",
+        fast=options.fast,
+        precision=options.favor_precision,
+        recall=recall,
+        comments=options.include_comments,
+        tables=options.include_tables,
+        url=url,
+        source=source,
+        with_metadata=True,
+    )
+    return trafilatura.bare_extraction(html, url=url, with_metadata=True, options=extractor)
+
+
+def _body_chars(extracted: Any) -> int:
+    return len(extracted.text.strip()) if extracted is not None and extracted.text else 0
+
+
+def _paragraphs(text: str) -> list[str]:
+    """trafilatura's text has one paragraph (or heading, or list item) per line."""
+    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
+
+
+def _clean_title(title: str | None, site_name: str | None, options: CleanOptions) -> str | None:
+    """The page title without the site name that most sites append or prepend to it."""
+    if not title:
+        return None
+    title = " ".join(title.split())
+    if not (options.tidy_title and site_name):
+        return title
+    site = site_name.casefold()
+    for separator in _TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and head and tail.strip().casefold() == site:
+            return head.strip()
+        head, found, tail = title.partition(separator)
+        if found and tail and head.strip().casefold() == site:
+            return tail.strip()
+    return title
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.translate(_QUOTES).split()).casefold()
+
+
+def _headlines(html: str) -> list[str]:
+    """The text of the page's first few ``<h1>`` elements."""
+    found = []
+    for match in _H1.finditer(html):
+        text = " ".join(unescape(_TAG.sub(" ", match.group(1))).split())
+        if text:
+            found.append(text)
+        if len(found) == 3:
+            break
+    return found
+
+
+def _prefer_headline(title: str | None, site_name: str | None, html: str) -> str | None:
+    """The visible ``<h1>`` headline when the metadata title is that headline plus decoration.
+
+    Metadata titles often carry a suffix the site name check misses (``Story | Brand®``), or
+    straight quotes where the headline has typographic ones. The headline is what readers see, so
+    it wins when the title only adds a separated part to it or differs in quotes and case. An
+    ``<h1>`` that is the site's name (a logo) must not replace ``Site | The story``.
+    """
+    if not title:
+        return title
+    folded = _fold(title)
+    site = _fold(site_name or "")
+    for headline in _headlines(html):
+        head = _fold(headline)
+        if head == folded:
+            return headline
+        if len(head) < 10 or head == site:
+            continue
+        for separator in _TITLE_SEPARATORS:
+            sep = _fold(separator.strip())
+            if folded.startswith(f"{head} {sep} ") or folded.endswith(f" {sep} {head}"):
+                return headline
+    return title
+
+
+def _title(title: str | None, site_name: str | None, html: str, options: CleanOptions) -> str | None:
+    title = _clean_title(title, site_name, options)
+    return _prefer_headline(title, site_name, html) if options.tidy_title else title
+
+
+def _published(html: str, date: str | None, options: CleanOptions) -> str | None:
+    """trafilatura's date, upgraded to the full datetime the page states for that same day."""
+    if not date or not options.full_datetime:
+        return date or None
+    for pattern in _TIME_PATTERNS:
+        for match in pattern.finditer(html):
+            try:
+                stamp = datetime.fromisoformat(match.group(1).strip())
+            except ValueError:
+                continue
+            # A bare date says no more than trafilatura's date did.
+            has_time = "T" in match.group(1) or " " in match.group(1).strip()
+            if has_time and stamp.date().isoformat() == date:
+                return stamp.isoformat()
+    return date
+
+
+def _squash(value: str | None) -> str | None:
+    """``value`` with runs of whitespace made single spaces; None when nothing is left."""
+    return " ".join(value.split()) or None if value else None
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = value if isinstance(value, list | tuple) else [value]
+    result: list[str] = []
+    for item in items:
+        text = " ".join(str(item).split())
+        if text and text not in result:
+            result.append(text)
+    return tuple(result)
+
+
+def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
+    """An HTML page as an article record; raises :class:`Drop` when the page holds no article."""
+    started = time.perf_counter()
+    if not doc.body.strip():
+        raise Drop("no_content", "empty HTML")
+    extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
+    if _body_chars(extracted) < options.min_text_chars and options.retry_with_recall \
+            and not (options.favor_recall or options.favor_precision):
+        # In balanced mode trafilatura sometimes discards a whole article it would find with
+        # recall settings (a long page whose body sits in unusual markup); only such pages pay
+        # for a second pass.
+        retried = _extract(doc.body, doc.url, options, source=doc.id, recall=True)
+        if _body_chars(retried) > _body_chars(extracted):
+            extracted = retried
+    if extracted is None or not extracted.text or not extracted.text.strip():
+        raise Drop("no_content", "trafilatura found no article body")
+    site_name = _squash(extracted.sitename)
+    title = _title(extracted.title, site_name, doc.body, options)
+    paragraphs = _paragraphs(extracted.text)
+    # trafilatura often keeps the headline as the body's first line; it is the title, not text, and
+    # it would hide a dateline in the paragraph after it.
+    if title and len(paragraphs) > 1 and _fold(paragraphs[0]) in {_fold(title), _fold(extracted.title or "")}:
+        paragraphs = paragraphs[1:]
+    dateline: Dateline | None = None
+    if options.detect_dateline:
+        dateline, rest = split_dateline(paragraphs[0])
+        paragraphs = ([rest] if rest else []) + paragraphs[1:]
+    if not paragraphs:
+        raise Drop("no_content", "nothing but a headline and a dateline")
+    text = "\n\n".join(paragraphs)
+    if len(text) < options.min_text_chars:
+        raise Drop("too_short", f"{len(text)} characters of text, fewer than {options.min_text_chars}")
+
+    record = ArticleRecord(
+        id=doc.id,
+        job_id=doc.item.job_id,
+        source=doc.item.source,
+        url=doc.url or extracted.url or None,
+        title=title,
+        authors=split_names(extracted.author) if extracted.author else (),
+        published=_published(doc.body, extracted.date, options),
+        dateline=dateline,
+        text=text,
+        description=_squash(extracted.description),
+        site_name=site_name,
+        categories=_as_tuple(extracted.categories),
+        tags=_as_tuple(extracted.tags),
+    )
+    fields = {name: PRODUCER for name in ("title", "authors", "published", "description", "site_name",
+                                          "categories", "tags", "text") if getattr(record, name)}
+    if record.url and not doc.url:
+        fields["url"] = PRODUCER
+    if record.published and record.published != extracted.date:
+        fields["published"] = f"{PRODUCER}; time from page metadata"
+    if dateline is not None:
+        fields["dateline"] = "newsmill.dateline"
+    overrides = hint_overrides(doc.hints)
+    fields.update(dict.fromkeys(overrides, INPUT))
+    run = StageRun(stage="clean", version=VERSION, duration_ms=(time.perf_counter() - started) * 1000,
+                   fields=fields)
+    return dataclasses.replace(record, **overrides, provenance=(*doc.provenance, run))
