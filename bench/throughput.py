@@ -82,6 +82,26 @@ def bench_inprocess(redis_url: str, pages: list[Path], cores: int) -> float:
     return len(pages) / elapsed
 
 
+def cpu_seconds(pool: object) -> dict[str, float]:
+    """CPU time used so far by the server, the io worker, and the cpu worker's parent and children."""
+    import psutil
+
+    out: dict[str, float] = {}
+    me = psutil.Process()
+    for proc in me.children(recursive=False):
+        times = proc.cpu_times()
+        total = times.user + times.system
+        name = " ".join(proc.cmdline()[-6:])
+        role = "server" if "server" in proc.name() else ("io-worker" if "io " in name + " " else "cpu-parent")
+        out[role] = out.get(role, 0.0) + total
+        for child in proc.children(recursive=True):
+            ct = child.cpu_times()
+            out["cpu-children"] = out.get("cpu-children", 0.0) + ct.user + ct.system
+    own = me.cpu_times()
+    out["producer"] = own.user + own.system
+    return out
+
+
 def bench_distributed(redis_url: str, pages: list[Path], cores: int) -> float:
     from workers.embedded import WorkerPool
 
@@ -111,7 +131,11 @@ def bench_distributed(redis_url: str, pages: list[Path], cores: int) -> float:
             return time.perf_counter() - start
 
         run_job(pages[: cores * 4])  # warm-up: worker start, model loading in every pool process
+        before = cpu_seconds(pool)
         elapsed = run_job(pages)
+        after = cpu_seconds(pool)
+        spent = {role: after[role] - before.get(role, 0.0) for role in after}
+        print("CPU seconds in (b) by process: " + ", ".join(f"{k} {v:.1f}" for k, v in spent.items()))
     finally:
         pool.stop()
         log_file.unlink(missing_ok=True)
@@ -123,6 +147,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=400, help="articles per measurement")
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--only", choices=["a", "b"], default=None, help="run one side only (profiling)")
     args = parser.parse_args()
 
     from workers.embedded import embedded_server
@@ -131,8 +156,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="newsmill-bench-pages-"))
     try:
         with embedded_server() as server:
-            a = bench_inprocess(server.url, pages, args.cores)
-            b = bench_distributed(server.url, pages, args.cores)
+            a = bench_inprocess(server.url, pages, args.cores) if args.only != "b" else float("nan")
+            b = bench_distributed(server.url, pages, args.cores) if args.only != "a" else float("nan")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"articles: {len(pages)}  cores: {args.cores}  folder: {args.folder}")

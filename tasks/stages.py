@@ -18,6 +18,8 @@ from newsmill import enrich as enrichment
 from newsmill.errors import Retryable
 from newsmill.pipeline import SINK, Stage, all_stages, end_record, run_stage
 from newsmill.record import ArticleRecord, Document, Payload, WorkItem, payload_from_dict, payload_to_dict
+from newsmill.resources import Resources
+from tasks import bodies
 from workers.app import app
 from workers.config import CPU_QUEUE, IO_QUEUE
 from workers.logging import bind_task_context
@@ -59,15 +61,36 @@ def _started_too_often(task: Task, stage: Stage) -> bool:
     """True when this message (this attempt) was started more often than ``max_deliveries``.
 
     With ``acks_late`` a message whose worker died is delivered again; one that kills every worker
-    would circulate for ever. Counting starts in Redis ends it as a ``failed`` record instead.
+    would circulate for ever. Brokers mark such messages ``redelivered`` (kombu's Redis transport does
+    when it restores one), so only those pay for counting starts in Redis.
     """
+    if not (task.request.delivery_info or {}).get("redelivered"):
+        return False
     res = worker_resources()
     key = res.keys.task_deliveries(f"{task.request.id}:{task.request.retries}")
     pipe = res.redis.pipeline()
     pipe.incr(key)
     pipe.expire(key, STARTS_TTL_SECONDS)
-    starts = int(pipe.execute()[0])
-    return starts > res.settings.max_deliveries
+    redeliveries = int(pipe.execute()[0])
+    return redeliveries + 1 > res.settings.max_deliveries
+
+
+def _execute(task: Task, stage: Stage, payload: Payload, res: Resources) -> Payload:
+    """Run the stage under the pipeline's rules; retry what is retryable, until the attempts run out."""
+    if _started_too_often(task, stage):
+        log.error("task.poison_message", retries=task.request.retries)
+        payload = end_record(payload, status="failed", reason="worker_lost",
+                             message="the worker died every time it ran this stage")
+    try:
+        return run_stage(stage, payload, res, error_code=celery_error_code)
+    except Retryable as exc:
+        attempts = task.request.retries + 1
+        if task.request.retries >= res.settings.max_retries:
+            return end_record(payload, status="failed", reason=exc.code,
+                              message=f"{exc.message} (gave up after {attempts} attempts)")
+        delay = retry_delay(task.request.retries, exc.retry_after)
+        log.info("stage.retry", code=exc.code, attempt=attempts, delay_s=delay)
+        raise task.retry(exc=exc, countdown=delay, max_retries=res.settings.max_retries) from exc
 
 
 def _make_task(stage: Stage) -> Task:
@@ -76,26 +99,18 @@ def _make_task(stage: Stage) -> Task:
     @app.task(name=task_name(stage), bind=True, queue=queue)
     def stage_task(self: Task, data: dict[str, Any]) -> dict[str, Any]:
         res = worker_resources()
-        payload = payload_from_dict(data)
+        restored = bodies.restore(data, res)
+        payload = payload_from_dict(restored if restored is not None else {**data, "body": ""})
         bind_task_context(task_id=self.request.id, stage=stage.name, **_context(payload))
-        if _started_too_often(self, stage):
-            log.error("task.poison_message", retries=self.request.retries)
-            result: Payload = end_record(payload, status="failed", reason="worker_lost",
-                                         message="the worker died every time it ran this stage")
-            if stage.name == SINK.name:
-                result = run_stage(SINK, result, res)
-            return payload_to_dict(result)
-        try:
-            result = run_stage(stage, payload, res, error_code=celery_error_code)
-        except Retryable as exc:
-            if self.request.retries >= res.settings.max_retries:
-                result = end_record(payload, status="failed", reason=exc.code,
-                                    message=f"{exc.message} (gave up after {self.request.retries + 1} attempts)")
-            else:
-                delay = retry_delay(self.request.retries, exc.retry_after)
-                log.info("stage.retry", code=exc.code, attempt=self.request.retries + 1, delay_s=delay)
-                raise self.retry(exc=exc, countdown=delay, max_retries=res.settings.max_retries) from exc
-        return payload_to_dict(result)
+        if restored is None:
+            log.error("task.body_lost", body_ref=data.get("body_ref"))
+            result: Payload = end_record(payload, status="failed", reason="body_lost",
+                                message="the document body expired before this stage ran")
+        else:
+            result = _execute(self, stage, payload, res)
+        if stage.name == SINK.name and isinstance(result, ArticleRecord):
+            bodies.discard(res, result.job_id, result.source)
+        return bodies.stash(payload_to_dict(result), res)
 
     return stage_task
 
@@ -111,6 +126,7 @@ def _make_lost_handler() -> Task:
         record: ArticleRecord = end_record(work_item, status="failed", reason="task_lost",
                                            message=f"stage {stage_name} was killed (task {failed_task_id})")
         run_stage(SINK, record, res)
+        bodies.discard(res, work_item.job_id, work_item.source)
 
     return stage_lost
 

@@ -44,6 +44,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_queues": [Queue(name) for name in QUEUES],
         "task_default_queue": IO_QUEUE,
         "worker_hijack_root_logger": False,
+        # Politeness limits live in Redis (shared by all workers); Celery's per-worker rate limits are off.
+        "worker_disable_rate_limits": True,
         # lxml and trafilatura keep caches that grow with unusual pages; recycle children now and then.
         "worker_max_tasks_per_child": 2000,
         "worker_cancel_long_running_tasks_on_connection_loss": True,

@@ -104,11 +104,14 @@ def _append_many(path: str, writer: int, count: int) -> None:
 def test_jsonl_sink_is_safe_with_many_writers(tmp_path: Path) -> None:
     """Four processes appending at once produce only whole, parseable lines, none lost."""
     path = str(tmp_path / "many.jsonl")
-    procs = [multiprocessing.Process(target=_append_many, args=(path, w, 200)) for w in range(4)]
+    # spawn, not fork: forking a test process that runs threads (HTTP test servers) can deadlock.
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_append_many, args=(path, w, 200)) for w in range(4)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join()
+        p.join(timeout=60)
+        assert p.exitcode == 0
     lines = read_jsonl(Path(path))
     assert len(lines) == 800
     assert {(line["writer"], line["n"]) for line in lines} == {(w, n) for w in range(4) for n in range(200)}
