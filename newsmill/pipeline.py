@@ -75,10 +75,9 @@ def _extract(payload: Payload, res: Resources) -> Payload:
 
 
 def _enrich_stage(name: str) -> StageFn:
-    fn = enrichment.get(name)
-
+    # Resolved on first use: registering every stage must not import every model library.
     def run(payload: Payload, res: Resources) -> Payload:
-        return fn(_expect_record(payload))
+        return enrichment.get(name)(_expect_record(payload))
 
     return run
 
@@ -134,7 +133,7 @@ def warm_up(enrich_names: tuple[str, ...] | list[str]) -> None:
 
     identify_language("warm up the language model")
     for name in enrich_names:
-        enrichment.get(name)
+        enrichment.warm_up(name)
 
 
 def _identity(payload: Payload) -> tuple[WorkItem, str, str | None]:

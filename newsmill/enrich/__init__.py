@@ -1,25 +1,48 @@
 """Enrichment stages: each one is a plain function ArticleRecord → ArticleRecord, registered by name.
 
-Adding a stage is local: write a module with an ``enrich_*`` function and add it to :data:`REGISTRY`.
-Settings (``NEWSMILL_ENRICH``) choose which run and in what order; each becomes its own task in the chain.
+Adding a stage is local: write a module with an ``enrich`` function and add one line to
+:data:`REGISTRY`. Modules are imported only when their stage is used, so a worker that does not run
+named-entity recognition never imports spaCy. Settings (``NEWSMILL_ENRICH``) choose which stages run and
+in what order; each becomes its own task in the chain.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
-from newsmill.enrich.reading_time import enrich_reading_time
 from newsmill.record import ArticleRecord
 
 EnrichFn = Callable[[ArticleRecord], ArticleRecord]
 
-REGISTRY: dict[str, EnrichFn] = {
-    "reading_time": enrich_reading_time,
+REGISTRY: dict[str, str] = {
+    "reading_time": "newsmill.enrich.reading_time",
+    "entities": "newsmill.enrich.entities",
+    "places": "newsmill.enrich.places",
+    "keywords": "newsmill.enrich.keywords",
+    "summary": "newsmill.enrich.summary",
+    "tone": "newsmill.enrich.tone",
+    "dates": "newsmill.enrich.dates",
+    "quotes": "newsmill.enrich.quotes",
+    "events": "newsmill.enrich.events",
+    "dedup": "newsmill.enrich.dedup",
 }
+"""Stage name → module holding ``enrich(record) -> record`` (and optionally ``warm_up()``)."""
 
 
 def get(name: str) -> EnrichFn:
     try:
-        return REGISTRY[name]
+        module_name = REGISTRY[name]
     except KeyError:
         raise ValueError(f"unknown enrichment stage {name!r}; known: {', '.join(sorted(REGISTRY))}") from None
+    module = importlib.import_module(module_name)
+    fn: EnrichFn = module.enrich
+    return fn
+
+
+def warm_up(name: str) -> None:
+    """Load the stage's models now (called before a worker's pool forks)."""
+    module = importlib.import_module(REGISTRY[name])
+    hook = getattr(module, "warm_up", None)
+    if callable(hook):
+        hook()

@@ -10,7 +10,7 @@ WORDS_PER_MINUTE = 238
 """Mean adult silent reading rate for non-fiction (Brysbaert 2019, a meta-analysis of 190 studies)."""
 
 
-def enrich_reading_time(record: ArticleRecord) -> ArticleRecord:
+def enrich(record: ArticleRecord) -> ArticleRecord:
     watch = Stopwatch()
     words = record.word_count or 0
     minutes = round(words / WORDS_PER_MINUTE, 1)

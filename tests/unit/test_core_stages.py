@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from newsmill.enrich.reading_time import enrich_reading_time
+from newsmill.enrich import reading_time
 from newsmill.errors import Drop, Failure, Retryable
 from newsmill.extract import count_words, extract, identify_language
 from newsmill.ids import canonical_url, content_hash, id_for_url
@@ -60,7 +60,7 @@ def test_count_words_keeps_hyphenated_and_apostrophe_words_whole() -> None:
 
 def test_reading_time_uses_word_count() -> None:
     """476 words read in two minutes."""
-    assert enrich_reading_time(record(word_count=476)).reading_time_min == 2.0
+    assert reading_time.enrich(record(word_count=476)).reading_time_min == 2.0
 
 
 def test_canonical_url_ignores_fragment_tracking_and_case() -> None:
