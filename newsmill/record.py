@@ -110,14 +110,20 @@ class StageRun:
     duration_ms: float
     fields: dict[str, str] = field(default_factory=dict)
     """Field name → the extractor or model that produced it (``{"title": "trafilatura 2.3.1"}``)."""
+    skipped: str | None = None
+    """Why the stage produced nothing for this article (``no_model_for_language``, ``text_too_short``):
+    enrichment degrades with a reason instead of failing the article."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "stage": self.stage,
             "version": self.version,
             "duration_ms": round(self.duration_ms, 3),
             "fields": dict(self.fields),
         }
+        if self.skipped is not None:
+            data["skipped"] = self.skipped
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StageRun:
@@ -126,6 +132,7 @@ class StageRun:
             version=data["version"],
             duration_ms=float(data["duration_ms"]),
             fields=dict(data.get("fields") or {}),
+            skipped=data.get("skipped"),
         )
 
 
