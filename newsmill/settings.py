@@ -36,6 +36,22 @@ class FetchOptions:
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
+    deadline: float = 30.0
+    """Wall-clock seconds one fetch may take in total (every hop, every byte), whatever the server does."""
+    allow_addresses: tuple[str, ...] = ()
+    """Addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``127.0.0.1:8080`` for one port) exempt
+    from the SSRF guard. Empty: every private, loopback, link-local, … address is refused."""
+    resolve: tuple[str, ...] = ()
+    """Static host overrides ``host=address`` (like curl's ``--resolve``); the guard still checks them."""
+    rate: float = 1.0
+    """Requests per second per host, shared by every worker."""
+    domain_rates: tuple[str, ...] = ()
+    """Per-domain rates ``domain=requests_per_second``; a domain covers its subdomains."""
+    robots_ttl: float = 24 * 3600.0
+    """How long a robots.txt stays cached in Redis (RFC 9309 caps this at 24 hours)."""
+    seen_window: float = 24 * 3600.0
+    """Discovered URLs seen by an earlier job this recently are not enqueued again (0: per job only)."""
+    max_connections: int = 100
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,8 @@ class Settings:
     stream_maxlen: int | None = None
     jsonl_path: str | None = None
     enrich: tuple[str, ...] = ("reading_time",)
+    task_granularity: str = "stage"
+    """``stage``: one Celery task per stage; ``queue``: consecutive stages of one queue in one task."""
     fetch: FetchOptions = field(default_factory=FetchOptions)
     soft_time_limit: float = 120.0
     hard_time_limit: float = 180.0
@@ -79,6 +97,14 @@ class Settings:
             max_bytes=_env_int(env, "NEWSMILL_FETCH_MAX_BYTES", FetchOptions.max_bytes),
             max_redirects=_env_int(env, "NEWSMILL_FETCH_MAX_REDIRECTS", FetchOptions.max_redirects),
             user_agent=env.get("NEWSMILL_USER_AGENT") or DEFAULT_USER_AGENT,
+            deadline=_env_float(env, "NEWSMILL_FETCH_DEADLINE", FetchOptions.deadline),
+            allow_addresses=_env_list(env, "NEWSMILL_FETCH_ALLOW_ADDRESSES", ()),
+            resolve=_env_list(env, "NEWSMILL_FETCH_RESOLVE", ()),
+            rate=_env_float(env, "NEWSMILL_FETCH_RATE", FetchOptions.rate),
+            domain_rates=_env_list(env, "NEWSMILL_FETCH_DOMAIN_RATES", ()),
+            robots_ttl=_env_float(env, "NEWSMILL_FETCH_ROBOTS_TTL", FetchOptions.robots_ttl),
+            seen_window=_env_float(env, "NEWSMILL_FETCH_SEEN_WINDOW", FetchOptions.seen_window),
+            max_connections=_env_int(env, "NEWSMILL_FETCH_MAX_CONNECTIONS", FetchOptions.max_connections),
         )
         maxlen = env.get("NEWSMILL_STREAM_MAXLEN")
         settings = cls(
@@ -88,6 +114,7 @@ class Settings:
             stream_maxlen=int(maxlen) if maxlen else None,
             jsonl_path=env.get("NEWSMILL_JSONL_PATH") or None,
             enrich=_env_list(env, "NEWSMILL_ENRICH", defaults.enrich),
+            task_granularity=env.get("NEWSMILL_TASK_GRANULARITY") or defaults.task_granularity,
             fetch=fetch,
             soft_time_limit=_env_float(env, "NEWSMILL_SOFT_TIME_LIMIT", defaults.soft_time_limit),
             hard_time_limit=_env_float(env, "NEWSMILL_HARD_TIME_LIMIT", defaults.hard_time_limit),

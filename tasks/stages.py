@@ -18,7 +18,6 @@ from newsmill import enrich as enrichment
 from newsmill.errors import Retryable
 from newsmill.pipeline import SINK, Stage, all_stages, end_record, run_stage
 from newsmill.record import ArticleRecord, Document, Payload, WorkItem, payload_from_dict, payload_to_dict
-from newsmill.resources import Resources
 from tasks import bodies
 from workers.app import app
 from workers.config import CPU_QUEUE, IO_QUEUE
@@ -57,7 +56,7 @@ def _context(payload: Payload) -> dict[str, Any]:
     return {"job_id": payload.job_id, "article_id": payload.id}
 
 
-def _started_too_often(task: Task, stage: Stage) -> bool:
+def _started_too_often(task: Task) -> bool:
     """True when this message (this attempt) was started more often than ``max_deliveries``.
 
     With ``acks_late`` a message whose worker died is delivered again; one that kills every worker
@@ -75,22 +74,41 @@ def _started_too_often(task: Task, stage: Stage) -> bool:
     return redeliveries + 1 > res.settings.max_deliveries
 
 
-def _execute(task: Task, stage: Stage, payload: Payload, res: Resources) -> Payload:
-    """Run the stage under the pipeline's rules; retry what is retryable, until the attempts run out."""
-    if _started_too_often(task, stage):
+def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any]) -> dict[str, Any]:
+    """Run ``stages`` in order on one payload under the pipeline's rules; retry what is retryable.
+
+    A retry resumes at the stage that asked for it, with the payload as it was there.
+    """
+    res = worker_resources()
+    restored = bodies.restore(data, res)
+    payload = payload_from_dict(restored if restored is not None else {**data, "body": ""})
+    bind_task_context(task_id=task.request.id, stage=stages[0].name, **_context(payload))
+    if restored is None:
+        log.error("task.body_lost", body_ref=data.get("body_ref"))
+        payload = end_record(payload, status="failed", reason="body_lost",
+                             message="the document body expired before this stage ran")
+    elif _started_too_often(task):
         log.error("task.poison_message", retries=task.request.retries)
         payload = end_record(payload, status="failed", reason="worker_lost",
                              message="the worker died every time it ran this stage")
-    try:
-        return run_stage(stage, payload, res, error_code=celery_error_code)
-    except Retryable as exc:
-        attempts = task.request.retries + 1
-        if task.request.retries >= res.settings.max_retries:
-            return end_record(payload, status="failed", reason=exc.code,
-                              message=f"{exc.message} (gave up after {attempts} attempts)")
-        delay = retry_delay(task.request.retries, exc.retry_after)
-        log.info("stage.retry", code=exc.code, attempt=attempts, delay_s=delay)
-        raise task.retry(exc=exc, countdown=delay, max_retries=res.settings.max_retries) from exc
+    for index, stage in enumerate(stages):
+        structlog.contextvars.bind_contextvars(stage=stage.name)
+        try:
+            payload = run_stage(stage, payload, res, error_code=celery_error_code)
+        except Retryable as exc:
+            attempts = task.request.retries + 1
+            if task.request.retries >= res.settings.max_retries:
+                payload = end_record(payload, status="failed", reason=exc.code,
+                                     message=f"{exc.message} (gave up after {attempts} attempts)")
+                continue
+            delay = retry_delay(task.request.retries, exc.retry_after)
+            log.info("stage.retry", code=exc.code, attempt=attempts, delay_s=delay)
+            kwargs = {"names": [s.name for s in stages[index:]]} if len(stages) > 1 else {}
+            raise task.retry(args=(bodies.stash(payload_to_dict(payload), res),), kwargs=kwargs, exc=exc,
+                             countdown=delay, max_retries=res.settings.max_retries) from exc
+    if stages[-1].name == SINK.name and isinstance(payload, ArticleRecord):
+        bodies.discard(res, payload.job_id, payload.source)
+    return bodies.stash(payload_to_dict(payload), res)
 
 
 def _make_task(stage: Stage) -> Task:
@@ -98,21 +116,19 @@ def _make_task(stage: Stage) -> Task:
 
     @app.task(name=task_name(stage), bind=True, queue=queue)
     def stage_task(self: Task, data: dict[str, Any]) -> dict[str, Any]:
-        res = worker_resources()
-        restored = bodies.restore(data, res)
-        payload = payload_from_dict(restored if restored is not None else {**data, "body": ""})
-        bind_task_context(task_id=self.request.id, stage=stage.name, **_context(payload))
-        if restored is None:
-            log.error("task.body_lost", body_ref=data.get("body_ref"))
-            result: Payload = end_record(payload, status="failed", reason="body_lost",
-                                message="the document body expired before this stage ran")
-        else:
-            result = _execute(self, stage, payload, res)
-        if stage.name == SINK.name and isinstance(result, ArticleRecord):
-            bodies.discard(res, result.job_id, result.source)
-        return bodies.stash(payload_to_dict(result), res)
+        return _run_stages(self, [stage], data)
 
     return stage_task
+
+
+def _make_group_task(queue: str) -> Task:
+    """One task that runs several consecutive stages of one queue (``NEWSMILL_TASK_GRANULARITY=queue``)."""
+
+    @app.task(name=f"newsmill.{queue}_stages", bind=True, queue=queue)
+    def group_task(self: Task, data: dict[str, Any], names: list[str]) -> dict[str, Any]:
+        return _run_stages(self, [STAGES[name] for name in names], data)
+
+    return group_task
 
 
 def _make_lost_handler() -> Task:
@@ -131,7 +147,7 @@ def _make_lost_handler() -> Task:
     return stage_lost
 
 
-TASKS: dict[str, Task] = {
-    stage.name: _make_task(stage) for stage in all_stages(tuple(enrichment.REGISTRY))
-}
+STAGES: dict[str, Stage] = {stage.name: stage for stage in all_stages(tuple(enrichment.REGISTRY))}
+TASKS: dict[str, Task] = {name: _make_task(stage) for name, stage in STAGES.items()}
+GROUP_TASKS: dict[str, Task] = {queue: _make_group_task(queue) for queue in (IO_QUEUE, CPU_QUEUE)}
 stage_lost = _make_lost_handler()

@@ -56,3 +56,21 @@ def test_seed_through_real_workers(workers: WorkerProcesses, worker_env: dict[st
     assert_seed_record(sink[0])
     streamed = stream_records(redis_client, prefix, job_id)
     assert len(streamed) == 1 and streamed[0] == sink[0]
+
+
+def test_seed_with_one_task_per_queue(workers: WorkerProcesses, worker_env: dict[str, str],
+                                      redis_client: redis.Redis, prefix: str) -> None:
+    """With NEWSMILL_TASK_GRANULARITY=queue the seed takes 3 tasks and comes out the same."""
+    worker_env["NEWSMILL_TASK_GRANULARITY"] = "queue"
+    workers.start("--queues", "io,cpu", "--concurrency", "2")
+    workers.wait_ready()
+    job_id = cli(worker_env, "enqueue", str(SEED)).strip()
+    status = json.loads(cli(worker_env, "status", job_id, "--json", "--wait"))
+    assert status["ok"] == 1 and status["finished"], status
+    streamed = stream_records(redis_client, prefix, job_id)
+    assert len(streamed) == 1
+    assert_seed_record(streamed[0])
+    assert [run["stage"] for run in streamed[0]["provenance"]] == [
+        "load", "clean", "extract", "enrich.reading_time"]
+    logs = workers.logs()
+    assert "newsmill.cpu_stages[" in logs and "newsmill.clean[" not in logs
