@@ -116,8 +116,9 @@ class WorkerProcesses:
         finally:
             app.close()
 
-    def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("*.log")))
+    def logs(self, tail: int | None = 3000) -> str:
+        texts = (p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
+        return "\n".join(text[-tail:] if tail else text for text in texts)
 
     def stop(self) -> None:
         from workers.embedded import stop_process

@@ -72,5 +72,5 @@ def test_seed_with_one_task_per_queue(workers: WorkerProcesses, worker_env: dict
     assert_seed_record(streamed[0])
     assert [run["stage"] for run in streamed[0]["provenance"]] == [
         "load", "clean", "extract", "enrich.reading_time"]
-    logs = workers.logs()
+    logs = workers.logs(tail=None)
     assert "newsmill.cpu_stages[" in logs and "newsmill.clean[" not in logs
