@@ -6,7 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
-import yake
+import yake  # type: ignore[import-untyped]
 
 from newsmill.clean import clean
 from newsmill.enrich import keywords
