@@ -1,0 +1,61 @@
+"""Places: the record's place entities and its dateline resolved to GeoNames places, and its country.
+
+Runs after ``entities`` and reads its GPE and LOC entities; without them (the entities stage did not run
+or skipped the article) it does nothing and records ``no_entities``. Resolution and the choice of the
+primary country are in :mod:`newsmill.enrich.geo.resolve`; the index in :mod:`newsmill.enrich.geo.index`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
+from newsmill.record import ArticleRecord, StageRun
+from newsmill.timing import Stopwatch
+
+VERSION = "newsmill-places 0.1.0"
+PLACE_LABELS = frozenset(("GPE", "LOC"))
+
+
+def warm_up() -> None:
+    """Load the place index before the worker forks (its pages are then shared by the children)."""
+    shared_index()
+
+
+def mentions(record: ArticleRecord) -> list[Mention] | None:
+    """Place mentions from the record's entities and dateline; None when there are no entities."""
+    entities = record.extra.get("entities")
+    if entities is None:
+        return None
+    found = [Mention(text=str(e["name"]), count=int(e["count"])) for e in entities if e["label"] in PLACE_LABELS]
+    if record.dateline and record.dateline.place:
+        found.append(Mention(text=record.dateline.place, dateline=True))
+    return found
+
+
+def places_of(resolved: Iterable[Resolved]) -> list[dict[str, Any]]:
+    """One entry per place: its GeoNames facts, the spellings the article used and how often."""
+    merged: dict[int, dict[str, Any]] = {}
+    for item in resolved:
+        entry = merged.setdefault(item.place.geonameid, {**item.place.to_dict(), "mentions": [], "count": 0})
+        if item.mention.text not in entry["mentions"]:
+            entry["mentions"].append(item.mention.text)
+        entry["count"] += 0 if item.mention.dateline else item.mention.count
+    return sorted(merged.values(), key=lambda entry: -entry["count"])
+
+
+def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecord:
+    """The record with ``places`` and ``country`` (both null, with a skip reason, without entities)."""
+    watch = Stopwatch()
+    found = mentions(record)
+    places: list[dict[str, Any]] | None = None
+    country: str | None = None
+    if found is not None:
+        resolved = resolve(index or shared_index(), found)
+        places, country = places_of(resolved), primary_country(resolved)
+    tool = f"newsmill.enrich.geo; {data_version()}"
+    run = StageRun(stage="enrich.places", version=f"{VERSION}; {data_version()}", duration_ms=watch.ms,
+                   fields={} if found is None else {"places": tool, "country": tool},
+                   skipped="no_entities" if found is None else None)
+    return record.with_stage(run, extra={**record.extra, "places": places, "country": country})

@@ -1,0 +1,139 @@
+"""Unit tests of the places stage: GeoNames resolution, disambiguation by context, the primary country."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsmill.clean import clean
+from newsmill.enrich import entities, places
+from newsmill.enrich.geo import GeoOptions, Mention, Resolved, compact, place_key, primary_country, shared_index
+from newsmill.enrich.geo.index import build_index
+from newsmill.extract import extract
+from newsmill.record import ArticleRecord, Dateline, Document, Source, WorkItem
+from tests.conftest import SEED, validate_record
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "enrich"
+ITEM = WorkItem("job", Source("file", str(SEED)))
+
+
+def enriched(record: ArticleRecord) -> ArticleRecord:
+    return places.enrich(entities.enrich(record))
+
+
+def story(name: str) -> ArticleRecord:
+    text = (FIXTURES / name).read_text(encoding="utf-8").strip()
+    return enriched(extract(ArticleRecord(id="b" * 24, job_id="job", source=ITEM.source, text=text)))
+
+
+def place(out: ArticleRecord, mention: str) -> dict[str, Any]:
+    return next(p for p in out.extra["places"] if mention in p["mentions"])
+
+
+@pytest.fixture(scope="module")
+def seed() -> ArticleRecord:
+    doc = Document(item=ITEM, id="a" * 24, content_kind="text", body=SEED.read_text(encoding="utf-8"))
+    return enriched(extract(clean(doc)))
+
+
+@pytest.mark.parametrize(("mention", "lat", "lon"), [
+    ("Raqqa", 35.95, 39.01), ("Deir Ezzor", 35.34, 40.14), ("Damascus", 33.51, 36.29)])
+def test_seed_places_resolve_in_syria(seed: ArticleRecord, mention: str, lat: float, lon: float) -> None:
+    """The seed's places resolve to the Syrian cities, within 0.1° of their coordinates."""
+    found = place(seed, mention)
+    assert found["country_code"] == "SY"
+    assert abs(found["latitude"] - lat) < 0.1 and abs(found["longitude"] - lon) < 0.1
+
+
+def test_seed_country_is_syria_and_record_validates(seed: ArticleRecord) -> None:
+    """The seed's primary country is SY although the US is named more often than Syria; it validates."""
+    assert seed.extra["country"] == "SY"
+    validate_record(seed.to_dict())
+    assert seed.provenance[-1].stage == "enrich.places" and seed.provenance[-1].skipped is None
+
+
+@pytest.mark.parametrize("spelling", ["Deir Ezzor", "Deir ez-Zor", "Dayr az Zawr", "Deir el-Zor", "DEIR EZ-ZOR"])
+def test_spelling_variants_meet_in_the_index(spelling: str) -> None:
+    """Transliterations of Deir ez-Zor find the Syrian city through the normalised index."""
+    found = shared_index().lookup(spelling)
+    assert [(p.name, p.country_code) for p in found] == [("Deir ez-Zor", "SY")]
+
+
+@pytest.mark.parametrize(("alias", "code"), [
+    ("US", "US"), ("U.S.", "US"), ("United States", "US"), ("UK", "GB"), ("Britain", "GB"), ("Syria", "SY"),
+    ("Syrian Arab Republic", "SY"), ("South Korea", "KR"), ("Côte d'Ivoire", "CI")])
+def test_country_aliases_resolve(alias: str, code: str) -> None:
+    """Country names, official names and everyday abbreviations reach their country."""
+    countries = [p for p in shared_index().lookup(alias) if p.kind == "country"]
+    assert [p.country_code for p in countries] == [code]
+
+
+def test_key_drops_articles_and_punctuation() -> None:
+    """Normalisation folds case and diacritics and drops articles, hyphens and apostrophes."""
+    assert place_key("Deir ez-Zor") == place_key("Deir Ezzor") == place_key("deir el Zor") == "deirzor"
+    assert place_key("Ar-Raqqah") == "raqqah"
+    assert place_key("Zürich") == "zurich"
+
+
+def test_variants_in_one_story_are_one_place() -> None:
+    """Two spellings of Deir ez-Zor in a Syrian story merge into one place with both mentions."""
+    out = story("sy-variants.txt")
+    deir = place(out, "Deir el-Zor")
+    assert deir["name"] == "Deir ez-Zor" and {"Deir el-Zor", "Deir Ezzor"} <= set(deir["mentions"])
+    assert out.extra["country"] == "SY"
+
+
+def test_damascus_in_an_oregon_story_is_in_oregon() -> None:
+    """Context wins over population: Damascus next to Oregon is Damascus, OR, and the story is US."""
+    out = story("us-damascus-oregon.txt")
+    damascus = place(out, "Damascus")
+    assert (damascus["country_code"], damascus["admin1"]) == ("US", "OR")
+    assert out.extra["country"] == "US"
+    validate_record(out.to_dict())
+
+
+def test_springfield_illinois_is_not_the_bigger_springfield() -> None:
+    """The state after the city picks Springfield, IL over the more populous Springfield, MO."""
+    out = story("us-springfield-illinois.txt")
+    assert place(out, "Springfield")["admin1"] == "IL" and out.extra["country"] == "US"
+
+
+def test_dateline_place_is_resolved_without_entities_naming_it() -> None:
+    """A dateline place that no entity names is still resolved, and decides the country."""
+    out = enriched(extract(ArticleRecord(id="d" * 24, job_id="job", source=ITEM.source,
+                                         text="The ministry said talks with the US would resume.",
+                                         dateline=Dateline("Aleppo", "SANA"))))
+    assert place(out, "Aleppo")["country_code"] == "SY" and out.extra["country"] == "SY"
+
+
+def test_without_entities_the_stage_skips() -> None:
+    """A record the entities stage did not enrich gets null places and country, reason no_entities."""
+    record = extract(ArticleRecord(id="e" * 24, job_id="job", source=ITEM.source, text="Raqqa, Syria."))
+    out = places.enrich(record)
+    assert out.extra["places"] is None and out.extra["country"] is None
+    assert out.provenance[-1].skipped == "no_entities"
+    validate_record(out.to_dict())
+
+
+def test_primary_country_weighs_dateline_places_and_country_mentions() -> None:
+    """A dateline and one city outweigh four mentions of another country."""
+    index = shared_index()
+    syria_city, usa = index.lookup("Aleppo")[0], index.countries["US"]
+    resolved = [Resolved(Mention("Aleppo", dateline=True), syria_city), Resolved(Mention("Aleppo"), syria_city),
+                Resolved(Mention("US", count=4), usa)]
+    assert primary_country(resolved) == "SY"
+    assert primary_country([Resolved(Mention("US", count=4), usa)]) == "US"
+    assert primary_country([]) is None
+
+
+def test_shipped_index_is_current() -> None:
+    """The precomputed index in the package matches the installed data and a fresh build of it."""
+    options = GeoOptions()
+    shipped = compact.load(options)
+    assert shipped is not None, "rebuild with: python -m newsmill.enrich.geo.compact"
+    built = build_index(options)
+    assert len(shipped) == len(built)
+    assert shipped.lookup("Dayr az Zawr") == built.lookup("Dayr az Zawr")
+
