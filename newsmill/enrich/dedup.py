@@ -1,0 +1,79 @@
+"""Enrichment stage ``dedup``: is this article a copy of one seen before, by any worker?
+
+Exact copies are found by the extract stage's ``content_hash``; near copies (syndicated wire stories,
+lightly edited reposts) by MinHash LSH over word shingles. The index lives in Redis so every worker
+process on every host shares it (:mod:`newsmill.enrich.dedupe.index`). A copy is not dropped: it stays
+``ok`` with ``duplicate_of`` naming the earlier article, so consumers can count a wire story once and
+still keep every copy. The stage never fails an article: it skips with a reason instead.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+import redis
+import structlog
+
+from newsmill.enrich.dedupe import DedupIndex, DedupOptions, Match, signature, words
+from newsmill.ids import content_hash
+from newsmill.record import ArticleRecord, StageRun
+from newsmill.timing import Stopwatch
+
+VERSION = f"newsmill-dedup 0.1.0; datasketch {version('datasketch')}"
+STAGE = "enrich.dedup"
+_PRODUCER = "newsmill.enrich.dedup"
+_DEFAULT_OPTIONS = DedupOptions()
+
+log = structlog.get_logger("newsmill.enrich.dedup")
+
+_process_index: DedupIndex | None = None
+"""This process's index handle for :func:`enrich`, built on first use (after a worker's fork)."""
+
+
+def enrich_with(record: ArticleRecord, *, redis: redis.Redis, prefix: str,
+                options: DedupOptions = _DEFAULT_OPTIONS) -> ArticleRecord:
+    """``record`` with ``duplicate_of``, ``similarity`` and ``dedup`` set from the shared index at
+    ``prefix`` on ``redis``, which now also holds this article for the ones after it."""
+    return _enrich(record, DedupIndex(redis, prefix, options), options)
+
+
+def enrich(record: ArticleRecord) -> ArticleRecord:
+    """The registry's entry point: :func:`enrich_with` on this process's client and the configured
+    prefix (``NEWSMILL_REDIS_URL``, ``NEWSMILL_PREFIX``)."""
+    global _process_index
+    if _process_index is None:
+        from newsmill.resources import Resources
+        from newsmill.settings import Settings
+
+        settings = Settings.from_env()
+        _process_index = DedupIndex(Resources(settings).redis, settings.prefix, _DEFAULT_OPTIONS)
+    return _enrich(record, _process_index, _DEFAULT_OPTIONS)
+
+
+def warm_up() -> None:
+    """Import datasketch and draw the permutations now, before the pool forks; connecting to Redis
+    waits for the first article, in the child."""
+    signature(words("warm up the minhash permutations"), _DEFAULT_OPTIONS)
+
+
+def _enrich(record: ArticleRecord, index: DedupIndex, options: DedupOptions) -> ArticleRecord:
+    watch = Stopwatch()
+    text = record.text or ""
+    tokens = words(text)
+    if len(tokens) < options.min_words:
+        return _finish(record, watch, Match(None, None, None), skipped="text_too_short")
+    try:
+        match = index.check(record.id, record.content_hash or content_hash(text), signature(tokens, options))
+    except redis.RedisError as exc:
+        # A lost index must not lose the article: it goes on unmarked, and the log says why.
+        log.warning("dedup.index_unavailable", article_id=record.id, error=f"{type(exc).__name__}: {exc}")
+        return _finish(record, watch, Match(None, None, None), skipped="index_unavailable")
+    return _finish(record, watch, match, skipped=None)
+
+
+def _finish(record: ArticleRecord, watch: Stopwatch, match: Match, *, skipped: str | None) -> ArticleRecord:
+    fields = {} if skipped else {"duplicate_of": _PRODUCER, "similarity": _PRODUCER, "dedup": _PRODUCER}
+    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
+    dedup = {"method": match.method, "candidates": match.candidates}
+    return record.with_stage(run, extra={**record.extra, "duplicate_of": match.duplicate_of,
+                                         "similarity": match.similarity, "dedup": dedup})
