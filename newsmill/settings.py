@@ -66,7 +66,9 @@ class Settings:
     """Prefix of every Redis key newsmill writes, and of its Celery queues."""
     stream_maxlen: int | None = None
     jsonl_path: str | None = None
-    enrich: tuple[str, ...] = ("reading_time",)
+    enrich: tuple[str, ...] = ("reading_time", "entities", "places", "keywords", "summary", "tone", "dates",
+                               "quotes", "events", "dedup")
+    """Enrichment stages in chain order: places uses entities; quotes and events use them if present."""
     task_granularity: str = "stage"
     """``stage``: one Celery task per stage; ``queue``: consecutive stages of one queue in one task."""
     fetch: FetchOptions = field(default_factory=FetchOptions)

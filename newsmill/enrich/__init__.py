@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from newsmill.record import ArticleRecord
 
+if TYPE_CHECKING:
+    from newsmill.resources import Resources
+
 EnrichFn = Callable[[ArticleRecord], ArticleRecord]
+RunnerFn = Callable[[ArticleRecord, "Resources"], ArticleRecord]
 
 REGISTRY: dict[str, str] = {
     "reading_time": "newsmill.enrich.reading_time",
@@ -27,7 +32,9 @@ REGISTRY: dict[str, str] = {
     "events": "newsmill.enrich.events",
     "dedup": "newsmill.enrich.dedup",
 }
-"""Stage name → module holding ``enrich(record) -> record`` (and optionally ``warm_up()``)."""
+"""Stage name → module holding ``enrich(record) -> record`` (and optionally ``warm_up()``, and
+``enrich_with_resources(record, res)`` for stages that need the process's shared resources, such as the
+Redis client of the near-duplicate index)."""
 
 
 def get(name: str) -> EnrichFn:
@@ -38,6 +45,17 @@ def get(name: str) -> EnrichFn:
     module = importlib.import_module(module_name)
     fn: EnrichFn = module.enrich
     return fn
+
+
+def runner(name: str) -> RunnerFn:
+    """How the pipeline calls stage ``name``: with the process's resources when the stage wants them."""
+    module = importlib.import_module(REGISTRY[name]) if name in REGISTRY else None
+    with_resources = getattr(module, "enrich_with_resources", None)
+    if callable(with_resources):
+        fn: RunnerFn = with_resources
+        return fn
+    plain = get(name)
+    return lambda record, _res: plain(record)
 
 
 def warm_up(name: str) -> None:

@@ -9,6 +9,7 @@ still keep every copy. The stage never fails an article: it skips with a reason 
 
 from __future__ import annotations
 
+import weakref
 from importlib.metadata import version
 
 import redis
@@ -17,6 +18,7 @@ import structlog
 from newsmill.enrich.dedupe import DedupIndex, DedupOptions, Match, signature, words
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.resources import Resources
 from newsmill.timing import Stopwatch
 
 VERSION = f"newsmill-dedup 0.1.0; datasketch {version('datasketch')}"
@@ -28,6 +30,8 @@ log = structlog.get_logger("newsmill.enrich.dedup")
 
 _process_index: DedupIndex | None = None
 """This process's index handle for :func:`enrich`, built on first use (after a worker's fork)."""
+_indexes: weakref.WeakKeyDictionary[Resources, DedupIndex] = weakref.WeakKeyDictionary()
+"""Index handles on the pipeline's per-process resources (one Redis client per process)."""
 
 
 def enrich_with(record: ArticleRecord, *, redis: redis.Redis, prefix: str,
@@ -35,6 +39,14 @@ def enrich_with(record: ArticleRecord, *, redis: redis.Redis, prefix: str,
     """``record`` with ``duplicate_of``, ``similarity`` and ``dedup`` set from the shared index at
     ``prefix`` on ``redis``, which now also holds this article for the ones after it."""
     return _enrich(record, DedupIndex(redis, prefix, options), options)
+
+
+def enrich_with_resources(record: ArticleRecord, res: Resources) -> ArticleRecord:
+    """The pipeline's entry point: the worker process's own Redis client and key prefix."""
+    index = _indexes.get(res)
+    if index is None:
+        index = _indexes[res] = DedupIndex(res.redis, res.settings.prefix, _DEFAULT_OPTIONS)
+    return _enrich(record, index, _DEFAULT_OPTIONS)
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:

@@ -11,6 +11,7 @@ from typing import Any
 import redis
 
 from newsmill.keys import Keys
+from newsmill.settings import Settings
 from tests.conftest import ROOT, SEED, WorkerProcesses, read_jsonl, validate_record
 
 
@@ -71,6 +72,6 @@ def test_seed_with_one_task_per_queue(workers: WorkerProcesses, worker_env: dict
     assert len(streamed) == 1
     assert_seed_record(streamed[0])
     assert [run["stage"] for run in streamed[0]["provenance"]] == [
-        "load", "clean", "extract", "enrich.reading_time"]
+        "load", "clean", "extract", *(f"enrich.{name}" for name in Settings().enrich)]
     logs = workers.logs(tail=None)
     assert "newsmill.cpu_stages[" in logs and "newsmill.clean[" not in logs
