@@ -37,3 +37,19 @@ class Retryable(Failure):
     def __init__(self, code: str, message: str = "", *, retry_after: float | None = None) -> None:
         super().__init__(code, message)
         self.retry_after = retry_after
+
+
+class Deferred(Retryable):
+    """Not now, but not a failure either: the host is over its politeness budget, come back in ``delay``
+    seconds. Runners re-schedule it without blocking a worker and without counting a retry attempt.
+
+    It subclasses :class:`Retryable` so that the pipeline's rules let it escape to the runner.
+    """
+
+    def __init__(self, delay: float, message: str = "") -> None:
+        super().__init__("deferred", message, retry_after=delay)
+        self.delay = delay
+
+
+class Unchanged(Exception):
+    """A conditional re-fetch was answered ``304 Not Modified``: the article is as delivered before."""

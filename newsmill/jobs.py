@@ -24,13 +24,20 @@ class JobCounts:
     ok: int = 0
     dropped: int = 0
     failed: int = 0
+    unchanged: int = 0
+    """Re-fetched inputs the server answered 304 Not Modified: counted, not delivered again."""
     enqueue_complete: bool = False
     reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def done(self) -> int:
         """Inputs that reached the sink, whatever their status."""
-        return self.ok + self.dropped + self.failed
+        return self.ok + self.dropped + self.failed + self.unchanged
+
+    @property
+    def delivered(self) -> int:
+        """Inputs that left a record in the sinks (``unchanged`` ones do not)."""
+        return self.done - self.unchanged
 
     @property
     def pending(self) -> int:
@@ -47,6 +54,7 @@ class JobCounts:
             "ok": self.ok,
             "dropped": self.dropped,
             "failed": self.failed,
+            "unchanged": self.unchanged,
             "done": self.done,
             "pending": self.pending,
             "finished": self.finished,
@@ -93,6 +101,7 @@ class JobStore:
             ok=num("ok"),
             dropped=num("dropped"),
             failed=num("failed"),
+            unchanged=num("unchanged"),
             enqueue_complete=bool(num("enqueue_complete")),
             reasons={k.decode(): int(v) for k, v in reasons.items()},
         )

@@ -18,7 +18,7 @@ from typing import Literal
 import structlog
 
 from newsmill import enrich as enrichment
-from newsmill.errors import Drop, Failure, Retryable
+from newsmill.errors import Deferred, Drop, Failure, Retryable
 from newsmill.extract import extract
 from newsmill.ids import id_for_source_key, id_for_url
 from newsmill.record import ArticleRecord, Document, Payload, Source, Status, WorkItem, ended
@@ -57,9 +57,16 @@ def _load(payload: Payload, res: Resources) -> Payload:
 
 
 def _fetch(payload: Payload, res: Resources) -> Payload:
+    from newsmill.errors import Unchanged
     from newsmill.load import fetch_url
 
-    return fetch_url(_expect_item(payload), client=res.http, options=res.settings.fetch)
+    item = _expect_item(payload)
+    try:
+        return fetch_url(item, fetcher=res.fetcher)
+    except Unchanged as unchanged:
+        # A 304 to a conditional re-fetch: the article was delivered before; the record says so and
+        # passes to the sink, which counts it without writing a second copy.
+        return end_record(item, status="unchanged", reason="not_modified", message=str(unchanged))
 
 
 def _clean(payload: Payload, res: Resources) -> Payload:
@@ -77,7 +84,7 @@ def _extract(payload: Payload, res: Resources) -> Payload:
 def _enrich_stage(name: str) -> StageFn:
     # Resolved on first use: registering every stage must not import every model library.
     def run(payload: Payload, res: Resources) -> Payload:
-        return enrichment.get(name)(_expect_record(payload))
+        return enrichment.runner(name)(_expect_record(payload), res)
 
     return run
 
@@ -183,7 +190,10 @@ def run_stage(stage: Stage, payload: Payload, res: Resources, *,
 
 def process(item: WorkItem, res: Resources, *, retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0)
             ) -> ArticleRecord:
-    """Run one input through every stage in this process, retrying retryable failures in place."""
+    """Run one input through every stage in this process, retrying retryable failures in place.
+
+    A deferral (a host over its politeness budget) is waited out and is not a retry attempt.
+    """
     payload: Payload = item
     for stage in stages_for(item.source, res.settings.enrich):
         delays = list(retry_delays)
@@ -191,6 +201,8 @@ def process(item: WorkItem, res: Resources, *, retry_delays: tuple[float, ...] =
             try:
                 payload = run_stage(stage, payload, res)
                 break
+            except Deferred as deferred:
+                time.sleep(min(60.0, max(0.0, deferred.delay)))
             except Retryable as exc:
                 if not delays:
                     payload = end_record(payload, status="failed", reason=exc.code, message=exc.message)

@@ -16,7 +16,8 @@ SCHEMA_VERSION = "1.0"
 
 SourceKind = Literal["url", "file", "jsonl", "feed", "sitemap"]
 ContentKind = Literal["html", "text"]
-Status = Literal["ok", "dropped", "failed"]
+Status = Literal["ok", "dropped", "failed", "unchanged"]
+"""``unchanged``: a conditional re-fetch got 304; counted in the job, not delivered again (see sinks)."""
 
 
 @dataclass(frozen=True)

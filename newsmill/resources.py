@@ -7,30 +7,39 @@ runner and the tests build their own. Stages receive it explicitly and never rea
 from __future__ import annotations
 
 import functools
+import threading
+from typing import TYPE_CHECKING
 
-import httpx
 import redis
 
 from newsmill.keys import Keys
 from newsmill.settings import Settings
 from newsmill.sinks import Delivery, JsonlSink
 
+if TYPE_CHECKING:
+    from newsmill.fetch import Fetcher
+
 
 class Resources:
-    def __init__(self, settings: Settings, *, http: httpx.Client | None = None,
+    def __init__(self, settings: Settings, *, fetcher: Fetcher | None = None,
                  redis_client: redis.Redis | None = None) -> None:
         self.settings = settings
         self.keys = Keys(settings.prefix)
-        self._http = http
+        self._fetcher = fetcher
         self._redis = redis_client
+        self._lock = threading.Lock()
 
     @property
-    def http(self) -> httpx.Client:
-        if self._http is None:
-            from newsmill.load import build_http_client
+    def fetcher(self) -> Fetcher:
+        """The process's one fetcher (one HTTP connection pool), shared by every io thread."""
+        if self._fetcher is None:
+            with self._lock:
+                if self._fetcher is None:
+                    from newsmill.fetch import Fetcher
 
-            self._http = build_http_client(self.settings.fetch)
-        return self._http
+                    self._fetcher = Fetcher(self.settings.fetch, redis_client=self.redis,
+                                            prefix=self.settings.prefix)
+        return self._fetcher
 
     @property
     def redis(self) -> redis.Redis:
@@ -44,9 +53,9 @@ class Resources:
         return Delivery(self.redis, self.keys, jsonl=jsonl, stream_maxlen=self.settings.stream_maxlen)
 
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        if self._fetcher is not None:
+            self._fetcher.close()
+            self._fetcher = None
         if self._redis is not None:
             self._redis.close()
             self._redis = None

@@ -15,7 +15,7 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from newsmill import enrich as enrichment
-from newsmill.errors import Retryable
+from newsmill.errors import Deferred, Retryable
 from newsmill.pipeline import SINK, Stage, all_stages, end_record, run_stage
 from newsmill.record import ArticleRecord, Document, Payload, WorkItem, payload_from_dict, payload_to_dict
 from tasks import bodies
@@ -77,9 +77,12 @@ def _started_too_often(task: Task) -> bool:
 def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any]) -> dict[str, Any]:
     """Run ``stages`` in order on one payload under the pipeline's rules; retry what is retryable.
 
-    A retry resumes at the stage that asked for it, with the payload as it was there.
+    A retry resumes at the stage that asked for it, with the payload as it was there. A deferral (a
+    host over its politeness budget) is re-scheduled the same way but is not an attempt: the message
+    counts deferrals, and they are subtracted from Celery's retry count.
     """
     res = worker_resources()
+    deferrals = int(data.get("deferrals") or 0)
     restored = bodies.restore(data, res)
     payload = payload_from_dict(restored if restored is not None else {**data, "body": ""})
     bind_task_context(task_id=task.request.id, stage=stages[0].name, **_context(payload))
@@ -93,19 +96,28 @@ def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any]) -> dict[s
                              message="the worker died every time it ran this stage")
     for index, stage in enumerate(stages):
         structlog.contextvars.bind_contextvars(stage=stage.name)
+        kwargs = {"names": [s.name for s in stages[index:]]} if len(stages) > 1 else {}
         try:
             payload = run_stage(stage, payload, res, error_code=celery_error_code)
+        except Deferred as exc:
+            # Re-scheduled, not waited for: the thread goes on to other hosts' work. Celery's own limit
+            # is lifted (max_retries above the count); ours is checked on real retries below.
+            log.debug("stage.deferred", delay_s=round(exc.delay, 3))
+            message = {**bodies.stash(payload_to_dict(payload), res), "deferrals": deferrals + 1}
+            raise task.retry(args=(message,), kwargs=kwargs, countdown=max(0.0, exc.delay),
+                             max_retries=task.request.retries + 1) from exc
         except Retryable as exc:
-            attempts = task.request.retries + 1
-            if task.request.retries >= res.settings.max_retries:
+            retries = task.request.retries - deferrals
+            attempts = retries + 1
+            if retries >= res.settings.max_retries:
                 payload = end_record(payload, status="failed", reason=exc.code,
                                      message=f"{exc.message} (gave up after {attempts} attempts)")
                 continue
-            delay = retry_delay(task.request.retries, exc.retry_after)
+            delay = retry_delay(retries, exc.retry_after)
             log.info("stage.retry", code=exc.code, attempt=attempts, delay_s=delay)
-            kwargs = {"names": [s.name for s in stages[index:]]} if len(stages) > 1 else {}
-            raise task.retry(args=(bodies.stash(payload_to_dict(payload), res),), kwargs=kwargs, exc=exc,
-                             countdown=delay, max_retries=res.settings.max_retries) from exc
+            message = {**bodies.stash(payload_to_dict(payload), res), "deferrals": deferrals}
+            raise task.retry(args=(message,), kwargs=kwargs, exc=exc, countdown=delay,
+                             max_retries=task.request.retries + 1) from exc
     if stages[-1].name == SINK.name and isinstance(payload, ArticleRecord):
         bodies.discard(res, payload.job_id, payload.source)
     return bodies.stash(payload_to_dict(payload), res)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from celery.signals import worker_init, worker_process_init, worker_process_shutdown
+from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
 
 from newsmill.pipeline import warm_up
 from newsmill.resources import Resources
 from newsmill.settings import Settings
+from workers.config import CPU_QUEUE
 
 _lock = threading.Lock()
 _resources: Resources | None = None
@@ -25,10 +26,13 @@ def worker_resources() -> Resources:
     return _resources
 
 
-@worker_init.connect
-def _preload(**_: Any) -> None:
-    # In the worker's main process, before the pool forks: children inherit the loaded models.
-    warm_up(Settings.from_env().enrich)
+@celeryd_after_setup.connect
+def _preload(sender: str, instance: Any, **_: Any) -> None:
+    # In the worker's main process, after its queues are known and before the pool forks: children
+    # inherit the loaded models. Only workers that run cpu stages need them (an io worker would carry
+    # ~190 MB of models it never uses).
+    if CPU_QUEUE in instance.app.amqp.queues.consume_from:
+        warm_up(Settings.from_env().enrich)
 
 
 @worker_process_init.connect

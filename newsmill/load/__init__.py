@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from newsmill.load.decode import decode_html, decode_text, looks_binary, looks_html
 from newsmill.load.discover import expand_inputs, file_format, is_http_url
-from newsmill.load.fetch import build_http_client, fetch_url, parse_retry_after
+from newsmill.load.fetch import fetch_url, parse_retry_after
 from newsmill.load.files import load_file
 
 __all__ = [
-    "build_http_client",
     "decode_html",
     "decode_text",
     "expand_inputs",

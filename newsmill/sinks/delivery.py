@@ -11,6 +11,10 @@ The JSONL line is written between the two. After a crash between the line and th
 recovering delivery looks the line up in the file before writing it, so the file too gets it once.
 Two different inputs of one job that are the same article (same id) give one ``ok`` record and one
 ``dropped`` record with reason ``duplicate``.
+
+An ``unchanged`` record (a conditional re-fetch answered 304) is claimed, committed and counted in the
+job like any other, but written to neither the JSONL file nor the stream: consumers already hold the
+article from the fetch that first delivered it, and a second record would read as a new version.
 """
 
 from __future__ import annotations
@@ -44,12 +48,15 @@ return {'new', '', recovering}
 """
 
 # KEYS: deliveries, job, reasons, stream, deadletter.
-# ARGV: input key, status, reason, record JSON, job id, article id, stream maxlen ('' = none), ttl.
+# ARGV: input key, status, reason, record JSON, job id, article id, stream maxlen ('' = none), ttl,
+# publish ('1' = append to the stream).
 _COMMIT = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == 'done' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 'done')
 local fields = {'job_id', ARGV[5], 'id', ARGV[6], 'status', ARGV[2], 'record', ARGV[4]}
-if ARGV[7] ~= '' then
+if ARGV[9] ~= '1' then
+  -- unchanged (304): counted below, never published as a second record
+elseif ARGV[7] ~= '' then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[7], '*', unpack(fields))
 else
   redis.call('XADD', KEYS[4], '*', unpack(fields))
@@ -101,7 +108,8 @@ class Delivery:
                 extra={**record.extra, "duplicate_of": record.id},
             )
         data = record.to_dict()
-        if self._jsonl is not None and not (
+        publish = record.status != "unchanged"
+        if publish and self._jsonl is not None and not (
             recovering
             and self._jsonl.contains(job_id=job, article_id=record.id, source_key=input_key)
         ):
@@ -110,7 +118,7 @@ class Delivery:
             keys=[self._keys.job_deliveries(job), self._keys.job(job), self._keys.job_reasons(job),
                   self._keys.stream(), self._keys.deadletter()],
             args=[input_key, record.status, record.reason or "", _dumps(data), job, record.id,
-                  self._maxlen or "", JOB_TTL_SECONDS],
+                  self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0"],
         )
         return DeliveryOutcome.DELIVERED, record
 

@@ -1,0 +1,110 @@
+"""Benchmark (not a test): pages/s of the fetch stage through real ``io`` workers.
+
+What is measured: N fetch tasks (``newsmill.fetch``, the Celery task of the fetch stage, with the SSRF
+guard, robots.txt lookup, the Redis rate limiter, conditional-GET bookkeeping, body cap and the body
+stashed in Redis) are enqueued at once; the clock runs from the first enqueue until the last fetched
+body is in Redis. Nothing after the fetch stage runs (no clean/extract), so this is the fetcher's
+throughput, not the pipeline's. The server is a loopback HTTP server answering every request after
+100 ms; the URLs are spread over 50 host names that an injected resolver (``NEWSMILL_FETCH_RESOLVE``)
+maps to 127.0.0.1; politeness limits are set high (1000 requests/s per host) so the network and the
+workers are the limit. Redis is a private embedded server. A warm-up round (robots.txt of every host,
+connection pools) runs first and is not timed.
+
+    python bench/fetch_throughput.py [-n 2000] [--workers 2] [--threads 64] [--latency 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.httpserver import HTTPTestServer, Reply  # noqa: E402
+
+HOSTS = 50
+PAGE = (
+    "<!doctype html><html><head><title>Benchmark page</title></head><body><article><h1>Benchmark</h1>"
+    + "<p>The council voted to extend the tram line to the northern districts of the city.</p>" * 20
+    + "</article></body></html>"
+).encode()
+
+
+def host(index: int) -> str:
+    return f"site{index:02d}.bench.example"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=2000, help="pages in the timed round")
+    parser.add_argument("--workers", type=int, default=2, help="io worker processes")
+    parser.add_argument("--threads", type=int, default=64, help="threads per io worker")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds before each response")
+    args = parser.parse_args()
+
+    from workers.embedded import embedded_server, stop_process
+
+    with HTTPTestServer() as server, embedded_server() as redis_server:
+        server.route("/page", Reply(body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"},
+                                    delay=args.latency))
+        prefix = f"fbench{uuid.uuid4().hex[:6]}"
+        os.environ.update({
+            "NEWSMILL_BROKER_URL": redis_server.url, "NEWSMILL_REDIS_URL": redis_server.url,
+            "NEWSMILL_PREFIX": prefix, "NEWSMILL_ENRICH": "reading_time", "NEWSMILL_LOG_LEVEL": "WARNING",
+            "NEWSMILL_FETCH_ALLOW_ADDRESSES": f"127.0.0.1:{server.port}",
+            "NEWSMILL_FETCH_RESOLVE": ",".join(f"{host(i)}=127.0.0.1" for i in range(HOSTS)),
+            "NEWSMILL_FETCH_RATE": "1000", "NEWSMILL_FETCH_MAX_CONNECTIONS": "200",
+        })
+        import redis
+        from celery import Celery
+
+        from newsmill.record import Source, WorkItem, payload_to_dict
+        from tests.conftest import WorkerProcesses
+        from workers.config import IO_QUEUE
+
+        client = redis.Redis.from_url(redis_server.url)
+        log_dir = Path(tempfile.mkdtemp(prefix="fetch-bench-"))
+        procs = WorkerProcesses(dict(os.environ), log_dir)
+        for _ in range(args.workers):
+            procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
+        procs.wait_ready()
+        app = Celery(broker=redis_server.url)
+
+        def run(count: int, tag: str) -> float:
+            job = f"bench-{tag}"
+            started = time.perf_counter()
+            with app.producer_or_acquire() as producer:
+                for i in range(count):
+                    url = f"http://{host(i % HOSTS)}:{server.port}/page?job={tag}&n={i}"
+                    item = WorkItem(job_id=job, source=Source(kind="url", location=url))
+                    app.send_task("newsmill.fetch", args=(payload_to_dict(item),), queue=IO_QUEUE,
+                                  producer=producer)
+            while True:
+                done = sum(1 for _ in client.scan_iter(match=f"{prefix}:body:{job}:*", count=1000))
+                if done >= count:
+                    return time.perf_counter() - started
+                for process in procs.processes:
+                    if process.poll() is not None:
+                        raise SystemExit(f"a worker died: {procs.logs()}")
+                time.sleep(0.05)
+
+        try:
+            run(HOSTS * 4, "warmup")
+            seconds = run(args.n, "timed")
+        finally:
+            for process in procs.processes:
+                stop_process(process, grace=10)
+            app.close()
+        print(f"fetch stage through {args.workers} io workers x {args.threads} threads, {HOSTS} hosts, "
+              f"{args.latency * 1000:.0f} ms latency: {args.n} pages in {seconds:.2f} s = "
+              f"{args.n / seconds:.0f} pages/s (cores: {os.cpu_count()})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+"""Discovery on the producer: article URLs from feeds (RSS, Atom, JSON Feed) and sitemaps (indexes,
+news sitemaps, text sitemaps, gzipped ones), every download through the safe, polite fetcher.
+
+Feeds are read by trafilatura's ``feeds`` module. Sitemaps are parsed here, with a non-resolving,
+non-networking lxml parser, because trafilatura's ``sitemaps`` module keeps only ``<loc>`` and the
+``--since`` filter needs ``<lastmod>`` and ``<news:publication_date>``. Every URL is checked and
+canonicalised with courlan, and a URL this job (or, within the window, any job) already enqueued is
+skipped.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import courlan
+import redis
+import structlog
+from lxml import etree  # type: ignore[import-untyped]
+
+from newsmill.errors import Deferred, Drop, Failure, Retryable
+from newsmill.fetch.body import BodyError, gunzip_limited
+from newsmill.fetch.fetcher import FetchDeferred, Fetched, Fetcher, Kind
+from newsmill.fetch.state import Resume, SeenUrls
+from newsmill.ids import canonical_url
+from newsmill.load.decode import decode_html
+from newsmill.record import Source
+from newsmill.settings import FetchOptions
+
+log = structlog.get_logger("newsmill.discovery")
+
+MAX_SITEMAPS = 1000
+"""Sitemap files followed from one input at most (indexes can nest and loop)."""
+MAX_ATTEMPTS = 3
+_GZIP = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class DiscoveryOptions:
+    since: datetime | None = None
+    """Skip sitemap entries (and child sitemaps) whose lastmod or publication date is older."""
+    max_sitemaps: int = MAX_SITEMAPS
+
+
+class DiscoveryError(Exception):
+    """A feed or sitemap named by the user could not be read."""
+
+
+def fetch_patiently(fetcher: Fetcher, url: str, kind: Kind, *, sleep: Callable[[float], None] = time.sleep
+                    ) -> Fetched:
+    """Fetch on the producer, where waiting is fine: deferrals are slept off, retryable failures
+    retried a few times with back-off; anything else raises :class:`DiscoveryError`."""
+    resume: Resume | None = None
+    attempt = 0
+    while True:
+        try:
+            return fetcher.fetch(url, kind=kind, resume=resume)
+        except FetchDeferred as deferred:
+            resume = deferred.resume
+            sleep(deferred.delay)
+        except Deferred as deferred:
+            sleep(deferred.delay)
+        except Retryable as exc:
+            attempt += 1
+            if attempt >= MAX_ATTEMPTS:
+                raise DiscoveryError(f"{url}: {exc.code} {exc.message}") from None
+            resume = None
+            sleep(min(30.0, exc.retry_after if exc.retry_after is not None else 2.0 ** attempt))
+        except Drop as exc:
+            raise DiscoveryError(f"{url}: {exc.reason} {exc.message}") from None
+        except Failure as exc:
+            raise DiscoveryError(f"{url}: {exc.code} {exc.message}") from None
+
+
+def feed_links(text: str, feed_url: str) -> list[str]:
+    """Article URLs in an RSS, Atom or JSON feed (trafilatura's parser), relative links resolved."""
+    with warnings.catch_warnings():
+        # trafilatura.feeds imports trafilatura's downloader (never used here: every download goes
+        # through our fetcher), and urllib3 warns on import that optional SOCKS support is missing.
+        warnings.filterwarnings("ignore", message="SOCKS support in urllib3")
+        from trafilatura.feeds import FeedParameters, extract_links
+
+    parts = urlsplit(feed_url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    # external=True: feeds link to CDNs and sister domains; our own filters (courlan, the SSRF guard at
+    # fetch time) decide, not a same-domain rule.
+    params = FeedParameters(base, parts.hostname or "", feed_url, external=True)
+    # trafilatura also returns the channel's own <link> (the section front the feed belongs to):
+    # that is the feed's directory or the site root, never an article.
+    home = {f"{base}{parts.path.rsplit('/', 1)[0]}/", f"{base}/"}
+    return [link for link in extract_links(text.strip(), params) if link not in home]
+
+
+@dataclass(frozen=True)
+class SitemapEntries:
+    pages: list[tuple[str, datetime | None]]
+    sitemaps: list[tuple[str, datetime | None]]
+
+
+def _local(tag: object) -> str:
+    return etree.QName(tag).localname if isinstance(tag, str) else ""
+
+
+def _date(text: str | None) -> datetime | None:
+    if not text or not text.strip():
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_sitemap(data: bytes) -> SitemapEntries:
+    """Pages and child sitemaps of an XML sitemap (urlset or sitemapindex) or a text sitemap, each with
+    its date: ``news:publication_date`` if present, else ``lastmod``."""
+    pages: list[tuple[str, datetime | None]] = []
+    sitemaps: list[tuple[str, datetime | None]] = []
+    if data.lstrip()[:1] != b"<":
+        for line in data.decode("utf-8", errors="replace").splitlines():
+            if line.strip().startswith(("http://", "https://")):
+                pages.append((line.strip(), None))
+        return SitemapEntries(pages, sitemaps)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    root = etree.fromstring(data, parser)
+    if root is None:
+        return SitemapEntries(pages, sitemaps)
+    for entry in root:
+        kind = _local(entry.tag)
+        if kind not in ("url", "sitemap"):
+            continue
+        loc, lastmod, published = None, None, None
+        for child in entry.iter():
+            name = _local(child.tag)
+            if name == "loc" and loc is None and child.text:
+                loc = child.text.strip()
+            elif name == "lastmod":
+                lastmod = _date(child.text)
+            elif name == "publication_date":
+                published = _date(child.text)
+        if loc:
+            (pages if kind == "url" else sitemaps).append((loc, published or lastmod))
+    return SitemapEntries(pages, sitemaps)
+
+
+def _recent(when: datetime | None, since: datetime | None) -> bool:
+    # An entry without a date is kept: it may well be new, and a feed or sitemap is asked for on purpose.
+    return since is None or when is None or when >= since
+
+
+def sitemap_links(fetcher: Fetcher, sitemap_url: str, options: DiscoveryOptions) -> Iterator[str]:
+    """Page URLs of a sitemap, following indexes breadth-first; child sitemaps that fail are logged and
+    skipped, the one the user named must work."""
+    queue = [sitemap_url]
+    seen: set[str] = set()
+    while queue and len(seen) < options.max_sitemaps:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        try:
+            fetched = fetch_patiently(fetcher, url, "sitemap")
+            data = fetched.body
+            if data.startswith(_GZIP):
+                data = gunzip_limited(data, fetcher.options.max_bytes)
+        except (DiscoveryError, BodyError) as exc:
+            if url == sitemap_url:
+                raise DiscoveryError(str(exc)) from None
+            log.warning("discovery.sitemap_failed", url=url, error=str(exc))
+            continue
+        entries = parse_sitemap(data)
+        queue.extend(child for child, when in entries.sitemaps if _recent(when, options.since))
+        yield from (page for page, when in entries.pages if _recent(when, options.since))
+
+
+def feed_article_links(fetcher: Fetcher, feed_url: str) -> list[str]:
+    fetched = fetch_patiently(fetcher, feed_url, "feed")
+    return feed_links(decode_html(fetched.body, declared_charset=fetched.charset), feed_url)
+
+
+def canonical_article_url(url: str) -> str | None:
+    """courlan's verdict: the cleaned, normalised URL, or None for what is not a web page link."""
+    checked = courlan.check_url(url, strict=False)
+    # courlan keeps fragments; ids.canonical_url drops them (a fragment never names another article).
+    return canonical_url(str(checked[0])) if checked else None
+
+
+def discover(fetcher: Fetcher, job_id: str, *, feeds: Iterable[str], sitemaps: Iterable[str],
+             seen: SeenUrls, options: DiscoveryOptions) -> Iterator[str]:
+    """Every new article URL from ``feeds`` and ``sitemaps``, each once per job and window."""
+
+    def found() -> Iterator[str]:
+        for feed in feeds:
+            yield from feed_article_links(fetcher, feed)
+        for sitemap in sitemaps:
+            yield from sitemap_links(fetcher, sitemap, options)
+
+    for raw in found():
+        url = canonical_article_url(raw)
+        if url is not None and seen.first_sight(job_id, url):
+            yield url
+
+
+@dataclass(frozen=True)
+class DiscoveryRequest:
+    """What ``newsmill enqueue --feed … --sitemap … --since …`` asked for."""
+
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    since: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.feeds or self.sitemaps)
+
+
+def discovered_sources(request: DiscoveryRequest, job_id: str, *, options: FetchOptions,
+                       client: redis.Redis, prefix: str) -> Iterator[Source]:
+    """One ``url`` Source per new article URL, fetched on the producer with its own fetcher (same guard,
+    same Redis politeness as the workers)."""
+    fetcher = Fetcher(options, redis_client=client, prefix=prefix)
+    seen = SeenUrls(client, prefix, window=options.seen_window)
+    try:
+        for url in discover(fetcher, job_id, feeds=request.feeds, sitemaps=request.sitemaps, seen=seen,
+                            options=DiscoveryOptions(since=request.since)):
+            yield Source(kind="url", location=url)
+    finally:
+        fetcher.close()
+
+
+def parse_since(text: str) -> datetime:
+    """``2024-05-01`` or an ISO 8601 date-time; a value without a zone is UTC."""
+    value = _date(text)
+    if value is None:
+        raise ValueError(f"not an ISO 8601 date: {text!r}")
+    return value

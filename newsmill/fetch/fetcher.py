@@ -1,0 +1,240 @@
+"""The safe, polite fetcher: one per worker process, shared by its threads.
+
+One fetch walks the URL and its redirects hop by hop; every hop is checked (scheme, address),
+allowed by the host's robots.txt, and given a request slot by the shared per-host rate limit before
+anything is sent. A hop whose host is over budget raises :class:`FetchDeferred` carrying where to
+resume, so the runner re-schedules the fetch instead of waiting. The whole fetch runs under one
+wall-clock deadline, and bodies are read within size and decompression caps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+import httpx
+import redis
+
+from newsmill.errors import Deferred, Drop, Failure, Retryable, Unchanged
+from newsmill.fetch import challenge, taxonomy
+from newsmill.fetch.addresses import AddressPolicy, BlockedAddress
+from newsmill.fetch.body import ACCEPT_ENCODING, BodyError, read_limited
+from newsmill.fetch.content import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES, check_body, check_media_type, media_type
+from newsmill.fetch.ratelimit import HostRateLimiter, parse_domain_rates
+from newsmill.fetch.resolver import ResolveError, Resolver, build_resolver, resolve_host
+from newsmill.fetch.responses import check_status, transport_failure
+from newsmill.fetch.robots import (
+    MAX_ROBOTS_BYTES,
+    UNAVAILABLE,
+    UNREACHABLE,
+    RobotsCache,
+    RobotsRules,
+    agent_token,
+    rules_for_status,
+)
+from newsmill.fetch.state import Resume, ResumeStore, Validators, ValidatorStore
+from newsmill.fetch.transport import deadline_scope, guarded_client
+from newsmill.settings import FetchOptions
+
+Kind = Literal["page", "feed", "sitemap"]
+ALLOWED_TYPES: dict[Kind, frozenset[str]] = {"page": HTML_TYPES, "feed": FEED_TYPES, "sitemap": SITEMAP_TYPES}
+_ACCEPT: dict[Kind, str] = {
+    "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
+    "feed": "application/rss+xml,application/atom+xml,application/feed+json,application/xml;q=0.9,*/*;q=0.1",
+    "sitemap": "application/xml,text/xml;q=0.9,*/*;q=0.1",
+}
+ROBOTS_MAX_REDIRECTS = 5
+
+
+class FetchDeferred(Deferred):
+    """The next request's host is over its budget: retry after ``delay``, resuming at ``resume``."""
+
+    def __init__(self, delay: float, resume: Resume) -> None:
+        super().__init__(delay, f"{resume.host} over its request budget; resume in {delay:.2f}s")
+        self.resume = resume
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    """The final URL, after redirects."""
+    body: bytes
+    charset: str | None
+    media_type: str | None
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    host: str
+    port: int
+    origin: str
+
+
+class Fetcher:
+    """Fetches URLs safely and politely; its politeness state lives in Redis, shared by all workers."""
+
+    def __init__(self, options: FetchOptions, *, redis_client: redis.Redis, prefix: str,
+                 resolver: Resolver | None = None) -> None:
+        self.options = options
+        self.agent = agent_token(options.user_agent)
+        self._resolver = resolver or build_resolver(options.resolve)
+        self._policy = AddressPolicy.from_entries(options.allow_addresses)
+        self.client = guarded_client(
+            resolver=self._resolver, policy=self._policy, connect_timeout=options.connect_timeout,
+            read_timeout=options.read_timeout, max_connections=options.max_connections,
+            headers={"User-Agent": options.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+        )
+        self.limiter = HostRateLimiter(redis_client, prefix, default_rate=options.rate,
+                                       domain_rates=parse_domain_rates(options.domain_rates))
+        self.robots = RobotsCache(redis_client, prefix, ttl=options.robots_ttl)
+        self.validators = ValidatorStore(redis_client, prefix)
+        self.resumes = ResumeStore(redis_client, prefix)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, url: str, *, kind: Kind = "page", resume: Resume | None = None,
+              conditional: bool = False) -> Fetched:
+        """Fetch ``url`` (from ``resume`` if a deferred attempt got further); raises ``Drop``,
+        ``Failure``, ``Retryable``, :class:`FetchDeferred` or ``Unchanged`` (``conditional`` only)."""
+        try:
+            with deadline_scope(self.options.deadline):
+                return self._walk(url, kind, resume, conditional)
+        except BlockedAddress as exc:
+            raise Drop(taxonomy.BLOCKED_ADDRESS, str(exc)) from None
+        except BodyError as exc:
+            raise taxonomy.outcome(exc.code, str(exc)) from None
+        except httpx.RequestError as exc:
+            raise transport_failure(exc) from exc
+
+    def _walk(self, start_url: str, kind: Kind, resume: Resume | None, conditional: bool) -> Fetched:
+        current = resume.url if resume else start_url
+        hops = resume.hops if resume else 0
+        held = resume if resume and resume.reserved else None
+        while True:
+            target = self._target(current)
+            rules = self.robots.get(target.origin)
+            if rules is None:
+                self._take_slot(target, hops, held, crawl_delay=None)
+                held = None
+                rules = self._fetch_robots(target.origin)
+                delay = rules.crawl_delay(self.agent)
+                if delay:
+                    # The robots.txt request itself was spaced by the rate alone; the page after it
+                    # already owes the host its Crawl-delay.
+                    self.limiter.push_back(target.host, delay)
+            if not rules.allows(target.url, self.agent):
+                raise Drop(taxonomy.ROBOTS_DISALLOWED, f"robots.txt of {target.origin} disallows {target.url}")
+            self._take_slot(target, hops, held, crawl_delay=rules.crawl_delay(self.agent))
+            held = None
+            validators = self.validators.get(start_url) if conditional and hops == 0 else None
+            headers = {"Accept": _ACCEPT[kind], **(validators.request_headers() if validators else {})}
+            response = self._send(target.url, headers)
+            try:
+                if response.next_request is not None:
+                    hops += 1
+                    if hops > self.options.max_redirects:
+                        raise Failure(taxonomy.TOO_MANY_REDIRECTS,
+                                      f"more than {self.options.max_redirects} redirects from {start_url}")
+                    current = str(response.next_request.url)
+                    continue
+                return self._read(response, target, kind, start_url if conditional else None,
+                                  sent_validators=validators is not None)
+            finally:
+                response.close()
+
+    def _target(self, url: str) -> _Target:
+        """Scheme and address checks of one hop, before robots.txt or anything else is asked."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:
+            raise Drop(taxonomy.INVALID_URL, str(exc)) from None
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https"):
+            raise Drop(taxonomy.BAD_SCHEME, f"scheme {parts.scheme or '(none)'!r} in {url}")
+        host = parts.hostname
+        if not host:
+            raise Drop(taxonomy.INVALID_URL, f"no host in {url}")
+        port = port or (443 if scheme == "https" else 80)
+        try:
+            # Refused here with its own reason before robots.txt is asked; the transport checks again
+            # at connect time, and that check is the one that binds.
+            self._policy.check(host, resolve_host(host, port, self._resolver), port)
+        except ResolveError as exc:
+            raise Retryable(taxonomy.CONNECTION_ERROR, str(exc)) from None
+        netloc = f"[{host}]" if ":" in host else host
+        return _Target(url=url, host=host, port=port, origin=f"{scheme}://{netloc}:{port}")
+
+    def _take_slot(self, target: _Target, hops: int, held: Resume | None, *, crawl_delay: float | None) -> None:
+        reserved = held.reserved if held is not None and held.host == target.host else None
+        slot = self.limiter.acquire(target.host, crawl_delay=crawl_delay, reserved=reserved)
+        if not slot.go:
+            raise FetchDeferred(slot.wait, Resume(url=target.url, hops=hops, host=target.host,
+                                                  reserved=slot.reserved))
+
+    def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
+        try:
+            request = self.client.build_request("GET", url, headers=headers)
+        except httpx.InvalidURL as exc:
+            raise Drop(taxonomy.INVALID_URL, str(exc)) from None
+        return self.client.send(request, stream=True, follow_redirects=False)
+
+    def _read(self, response: httpx.Response, target: _Target, kind: Kind, remember_for: str | None, *,
+              sent_validators: bool) -> Fetched:
+        status = response.status_code
+        if status == 304 and sent_validators:
+            raise Unchanged(f"{target.url} not modified")
+        marker = challenge.challenge_in_headers(response)
+        if marker is None and status in challenge.REFUSAL_STATUSES:
+            marker = challenge.challenge_in_body(read_limited(response, challenge.SNIFF_BYTES, truncate=True),
+                                                 refused=True)
+        if marker is not None:
+            raise Failure(taxonomy.CHALLENGE, f"{status}: {marker}")
+        try:
+            check_status(response)
+        except Retryable as exc:
+            if exc.retry_after:
+                self.limiter.push_back(target.host, exc.retry_after)
+            raise
+        declared = media_type(response.headers.get("Content-Type"))
+        check_media_type(declared, ALLOWED_TYPES[kind])
+        body = read_limited(response, self.options.max_bytes)
+        check_body(body, declared=declared, html=kind == "page")
+        marker = challenge.challenge_in_body(body, refused=False) if kind == "page" else None
+        if marker is not None:
+            raise Failure(taxonomy.CHALLENGE, f"{status}: {marker}")
+        if remember_for is not None:
+            self.validators.put(remember_for, Validators(etag=response.headers.get("ETag"),
+                                                         last_modified=response.headers.get("Last-Modified")))
+        return Fetched(url=str(response.url), body=body, charset=response.charset_encoding, media_type=declared)
+
+    def _fetch_robots(self, origin: str) -> RobotsRules:
+        """robots.txt of ``origin``, fetched through the same guard and cached for every worker."""
+        url = f"{origin}/robots.txt"
+        failed = False
+        try:
+            for _hop in range(ROBOTS_MAX_REDIRECTS + 1):
+                if urlsplit(url).scheme.lower() not in ("http", "https"):
+                    rules = UNAVAILABLE
+                    break
+                response = self._send(url, {"Accept": "text/plain,*/*;q=0.5"})
+                try:
+                    if response.next_request is not None:
+                        url = str(response.next_request.url)
+                        continue
+                    body = read_limited(response, MAX_ROBOTS_BYTES, truncate=True) \
+                        if response.is_success else b""
+                    rules = rules_for_status(response.status_code, body)
+                    failed = response.status_code >= 500
+                    break
+                finally:
+                    response.close()
+            else:
+                rules = UNAVAILABLE  # RFC 9309: more than five redirects may be read as "unavailable"
+        except (httpx.RequestError, BodyError, BlockedAddress, Drop):
+            rules, failed = UNREACHABLE, True
+        self.robots.put(origin, rules, failed=failed)
+        return rules

@@ -1,0 +1,111 @@
+"""Per-host politeness shared by every worker: one atomic Redis script hands out request slots.
+
+Each host has a "next free time" in Redis. Asking for a slot either gets one now, or *reserves* the
+next free one and learns how long to wait, so a fetch over budget is deferred (its task re-scheduled
+with that countdown) instead of holding a worker thread, and comes back to a slot that is its own: 60
+URLs of one host make 60 reservations, not a stampede of retries. Reservations never reach further
+than ``horizon`` ahead (a huge backlog of one host is told to come back later without reserving), so
+countdowns stay well inside the broker's visibility timeout. Time is Redis's clock, not the workers'.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import redis
+
+# KEYS[1]: the host's next-free-time key.
+# ARGV: interval seconds, horizon seconds, reserved slot to claim ('' = ask for a new one).
+# Returns {state, seconds to wait, slot}: state 'go', 'reserved' (wait, then claim slot), or 'later'
+# (too far ahead: nothing reserved, ask again after the wait).
+_SLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+if ARGV[3] ~= '' then
+  local slot = tonumber(ARGV[3])
+  if slot <= now then return {'go', '0', ARGV[3]} end
+  return {'reserved', tostring(slot - now), ARGV[3]}
+end
+local interval = tonumber(ARGV[1])
+local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local wait = slot - now
+if wait > tonumber(ARGV[2]) then return {'later', tostring(wait), ''} end
+redis.call('SET', KEYS[1], string.format('%.6f', slot + interval), 'PX', math.ceil((wait + interval) * 1000) + 1000)
+if wait <= 0 then return {'go', '0', ''} end
+return {'reserved', tostring(wait), string.format('%.6f', slot)}
+"""
+
+# KEYS[1]: the host's next-free-time key. ARGV: seconds the host asked us to stay away.
+_PUSH_BACK = """
+local t = redis.call('TIME')
+local until_ = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if until_ > current then
+  redis.call('SET', KEYS[1], string.format('%.6f', until_), 'PX', math.ceil(tonumber(ARGV[1]) * 1000) + 1000)
+end
+return 1
+"""
+
+DEFAULT_HORIZON = 120.0
+
+
+@dataclass(frozen=True)
+class Slot:
+    """The answer for one request: go now, or wait ``wait`` seconds (holding ``reserved`` if set)."""
+
+    go: bool
+    wait: float = 0.0
+    reserved: str | None = None
+
+
+def parse_domain_rates(entries: Iterable[str]) -> dict[str, float]:
+    """``{"example.com": 0.5}`` from ``example.com=0.5`` entries (requests per second)."""
+    rates: dict[str, float] = {}
+    for entry in entries:
+        domain, sep, value = entry.partition("=")
+        if not sep or float(value) <= 0:
+            raise ValueError(f"domain rate {entry!r} is not domain=requests_per_second (> 0)")
+        rates[domain.strip().lower().strip(".")] = float(value)
+    return rates
+
+
+class HostRateLimiter:
+    """Slots per host, from a default rate, per-domain rates and the host's robots.txt Crawl-delay."""
+
+    def __init__(self, client: redis.Redis, prefix: str, *, default_rate: float,
+                 domain_rates: dict[str, float] | None = None, horizon: float = DEFAULT_HORIZON) -> None:
+        self._script = client.register_script(_SLOT)
+        self._push_back = client.register_script(_PUSH_BACK)
+        self._prefix = prefix
+        self._default = default_rate
+        self._domains = domain_rates or {}
+        self._horizon = horizon
+
+    def interval(self, host: str, crawl_delay: float | None = None) -> float:
+        """Seconds between two requests to ``host``: the configured rate, or the Crawl-delay if longer."""
+        rate = self._default
+        labels = host.lower().strip(".").split(".")
+        for start in range(len(labels)):
+            # The most specific configured domain wins: news.example.com before example.com.
+            candidate = ".".join(labels[start:])
+            if candidate in self._domains:
+                rate = self._domains[candidate]
+                break
+        return max(1.0 / rate, crawl_delay or 0.0)
+
+    def acquire(self, host: str, *, crawl_delay: float | None = None, reserved: str | None = None) -> Slot:
+        """A slot for one request to ``host`` now, or how long to wait; ``reserved`` claims an earlier
+        reservation instead of asking for a new slot."""
+        state, wait, slot = self._script(
+            keys=[f"{self._prefix}:rate:{host.lower()}"],
+            args=[self.interval(host, crawl_delay), self._horizon, reserved or ""],
+        )
+        state = state.decode() if isinstance(state, bytes) else str(state)
+        slot_text = slot.decode() if isinstance(slot, bytes) else str(slot)
+        return Slot(go=state == "go", wait=float(wait), reserved=slot_text or None)
+
+    def push_back(self, host: str, seconds: float) -> None:
+        """No slot for ``host`` before ``seconds`` from now (its 429 or 503 said Retry-After), for every
+        worker, not only for the fetch that was told."""
+        self._push_back(keys=[f"{self._prefix}:rate:{host.lower()}"], args=[min(seconds, 3600.0)])
