@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -15,10 +16,13 @@ from typing import IO, Any
 import click
 import redis
 
+from newsmill.fetch.discovery import DiscoveryError, DiscoveryRequest, parse_since
 from newsmill.jobs import JobCounts, JobStore, new_job_id
 from newsmill.keys import Keys
 from newsmill.results import JobRecordReader, stream_position
 from newsmill.settings import Settings
+from workers.flower import flower
+from workers.health import healthcheck
 
 
 def _settings(broker: str | None) -> Settings:
@@ -34,15 +38,25 @@ def _expand(inputs: Iterable[str]) -> Any:
     return expand_inputs(inputs)
 
 
-def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis) -> tuple[str, int]:
+def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
+             discovery: DiscoveryRequest | None = None) -> tuple[str, int]:
     from tasks.chains import enqueue_sources
 
     jobs = JobStore(client, Keys(settings.prefix))
     job_id = new_job_id()
-    jobs.create(job_id, inputs=list(inputs))
+    named = [*inputs, *(discovery.feeds if discovery else ()), *(discovery.sitemaps if discovery else ())]
+    jobs.create(job_id, inputs=named)
+    sources = _expand(inputs)
+    if discovery:
+        # Discovery runs here, in the producer: the job's input set must be known before it is marked
+        # complete, and the producer may wait out a host's politeness budget where a worker must not.
+        from newsmill.fetch.discovery import discovered_sources
+
+        sources = itertools.chain(sources, discovered_sources(
+            discovery, job_id, options=settings.fetch, client=client, prefix=settings.prefix))
     try:
-        count = enqueue_sources(job_id, _expand(inputs), settings, jobs)
-    except FileNotFoundError as exc:
+        count = enqueue_sources(job_id, sources, settings, jobs)
+    except (FileNotFoundError, DiscoveryError) as exc:
         jobs.mark_enqueue_complete(job_id)
         raise click.ClickException(str(exc)) from exc
     return job_id, count
@@ -55,7 +69,7 @@ def _print_counts(counts: JobCounts, *, as_json: bool, out: IO[str]) -> None:
     state = "finished" if counts.finished else ("enqueuing" if not counts.enqueue_complete else "running")
     out.write(f"job {counts.job_id}: {state}\n")
     out.write(f"  enqueued {counts.enqueued}  ok {counts.ok}  dropped {counts.dropped}  "
-              f"failed {counts.failed}  pending {counts.pending}\n")
+              f"failed {counts.failed}  unchanged {counts.unchanged}  pending {counts.pending}\n")
     for reason, number in sorted(counts.reasons.items()):
         out.write(f"  {reason}: {number}\n")
 
@@ -67,13 +81,24 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
+@click.option("--feed", "feeds", multiple=True, help="An RSS, Atom or JSON feed whose articles to enqueue.")
+@click.option("--sitemap", "sitemaps", multiple=True, help="A sitemap (or sitemap index) whose pages to enqueue.")
+@click.option("--since", default=None, help="Only sitemap entries modified or published since this date.")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
-def enqueue(inputs: tuple[str, ...], broker: str | None) -> None:
-    """Enqueue INPUTS (files, directories, globs, URL lists, URLs) as a new job; print its id."""
+def enqueue(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | None,
+            broker: str | None) -> None:
+    """Enqueue INPUTS (files, directories, globs, URL lists, URLs) and the articles of --feed and
+    --sitemap URLs as a new job; print its id."""
+    if not (inputs or feeds or sitemaps):
+        raise click.UsageError("name at least one input, --feed or --sitemap")
+    try:
+        discovery = DiscoveryRequest(feeds=feeds, sitemaps=sitemaps, since=parse_since(since) if since else None)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from exc
     settings = _settings(broker)
     client = redis.Redis.from_url(settings.redis_url)
-    job_id, count = _enqueue(inputs, settings, client)
+    job_id, count = _enqueue(inputs, settings, client, discovery)
     click.echo(f"enqueued {count} inputs", err=True)
     click.echo(job_id)
 
@@ -193,7 +218,8 @@ def _run_job(inputs: tuple[str, ...], settings: Settings, output: str, *, timeou
                     written += 1
                     bar.update(1)
                 counts = jobs.counts(job_id)
-                if counts.finished and written >= counts.done:
+                # unchanged (304) inputs are counted but leave no record in the stream.
+                if counts.finished and written >= counts.delivered:
                     break
                 if pool is not None:
                     pool.check_alive()
@@ -205,6 +231,9 @@ def _run_job(inputs: tuple[str, ...], settings: Settings, output: str, *, timeou
             out.close()
     _print_counts(jobs.counts(job_id), as_json=False, out=sys.stderr)
 
+
+main.add_command(flower)
+main.add_command(healthcheck)
 
 if __name__ == "__main__":
     main()

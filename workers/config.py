@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kombu.entity import Queue
+from kombu.entity import Exchange, Queue
 
 from newsmill.settings import Settings
 
@@ -13,6 +13,26 @@ IO_QUEUE = "io"
 CPU_QUEUE = "cpu"
 """Cleaning, extraction, enrichment: a prefork pool with one process per core."""
 QUEUES = (IO_QUEUE, CPU_QUEUE)
+AMQP_SCHEMES = ("amqp://", "amqps://", "pyamqp://")
+BROKER_DELIVERY_LIMIT_MARGIN = 2
+"""RabbitMQ's delivery limit sits this far above ``max_deliveries``: the task's own guard records a poison
+message as ``failed`` first, and the broker's limit only catches what gets past it."""
+
+
+def is_amqp(broker_url: str) -> bool:
+    return broker_url.startswith(AMQP_SCHEMES)
+
+
+def task_queues(settings: Settings) -> list[Queue]:
+    """The ``io`` and ``cpu`` queues; on RabbitMQ, replicated quorum queues with a delivery limit."""
+    if not is_amqp(settings.effective_broker_url):
+        return [Queue(name) for name in QUEUES]
+    # Topic exchanges, because Celery's native delayed delivery (retry countdowns on quorum queues, which
+    # have no per-message TTL) cannot route through direct ones.
+    arguments = {"x-queue-type": "quorum",
+                 "x-delivery-limit": settings.max_deliveries + BROKER_DELIVERY_LIMIT_MARGIN}
+    return [Queue(name, Exchange(name, type="topic"), routing_key=name, queue_arguments=arguments)
+            for name in QUEUES]
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
@@ -23,6 +43,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     transport_options: dict[str, Any] = {}
     if broker.startswith(("redis://", "rediss://", "unix://")):
         transport_options = {"visibility_timeout": visibility_timeout}
+    elif is_amqp(broker):
+        # Publisher confirms: enqueue returns only once RabbitMQ has the message. Global QoS, which
+        # quorum queues reject, is switched off by Celery itself (worker_detect_quorum_queues).
+        transport_options = {"confirm_publish": True}
     return {
         "broker_url": broker,
         "broker_transport_options": transport_options,
@@ -41,7 +65,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": settings.hard_time_limit,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
-        "task_queues": [Queue(name) for name in QUEUES],
+        "task_queues": task_queues(settings),
+        "worker_detect_quorum_queues": True,
         "task_default_queue": IO_QUEUE,
         "worker_hijack_root_logger": False,
         # Politeness limits live in Redis (shared by all workers); Celery's per-worker rate limits are off.
