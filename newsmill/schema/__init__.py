@@ -10,13 +10,6 @@ from typing import Any
 
 @functools.cache
 def article_schema() -> dict[str, Any]:
-    package = resources.files(__package__)
-    data: dict[str, Any] = json.loads(package.joinpath("article.schema.json").read_text(encoding="utf-8"))
-    # Enrichment stages under development describe their fields in fields/<stage>.json fragments
-    # ({"properties": {...}}); they are merged here until folded into the main file.
-    fragments = package.joinpath("fields")
-    if fragments.is_dir():
-        for fragment in sorted(fragments.iterdir(), key=lambda p: p.name):
-            if fragment.name.endswith(".json"):
-                data["properties"].update(json.loads(fragment.read_text(encoding="utf-8"))["properties"])
+    text = resources.files(__package__).joinpath("article.schema.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
     return data
