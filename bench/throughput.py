@@ -62,7 +62,7 @@ def _warm(redis_url: str, prefix: str, path: str) -> None:
     from newsmill.pipeline import process
 
     global _RES
-    _RES = Resources(Settings.from_env({}, redis_url=redis_url, prefix=prefix))
+    _RES = Resources(Settings.from_env(redis_url=redis_url, prefix=prefix))  # NEWSMILL_ENRICH applies to (a) too
     process(WorkItem("warmup-" + uuid.uuid4().hex, Source("file", path)), _RES)
 
 

@@ -61,7 +61,7 @@ def test_seed_through_real_workers(workers: WorkerProcesses, worker_env: dict[st
 
 def test_seed_with_one_task_per_queue(workers: WorkerProcesses, worker_env: dict[str, str],
                                       redis_client: redis.Redis, prefix: str) -> None:
-    """With NEWSMILL_TASK_GRANULARITY=queue the seed takes 3 tasks and comes out the same."""
+    """With NEWSMILL_TASK_GRANULARITY=queue the seed takes 2 tasks (io, then cpu + sink) and comes out the same."""
     worker_env["NEWSMILL_TASK_GRANULARITY"] = "queue"
     workers.start("--queues", "io,cpu", "--concurrency", "2")
     workers.wait_ready()
@@ -74,4 +74,5 @@ def test_seed_with_one_task_per_queue(workers: WorkerProcesses, worker_env: dict
     assert [run["stage"] for run in streamed[0]["provenance"]] == [
         "load", "clean", "extract", *(f"enrich.{name}" for name in Settings().enrich)]
     logs = workers.logs(tail=None)
-    assert "newsmill.cpu_stages[" in logs and "newsmill.clean[" not in logs
+    assert "newsmill.load[" in logs and "newsmill.cpu_stages[" in logs
+    assert "newsmill.clean[" not in logs and "newsmill.sink[" not in logs
