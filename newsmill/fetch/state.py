@@ -68,6 +68,10 @@ class ValidatorStore:
         pipe.expire(key, VALIDATOR_TTL_SECONDS)
         pipe.execute()
 
+    def forget(self, url: str) -> None:
+        """Drop the validators: the next fetch is unconditional (the article did not end ``ok``)."""
+        self._redis.delete(self._key(url))
+
 
 @dataclass(frozen=True)
 class Resume:
