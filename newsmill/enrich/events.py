@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.dates import find_dates, nearest_date
 from newsmill.enrich.eventfacts.patterns import EventMatch, find_events, may_hold_events
 from newsmill.enrich.eventfacts.places import Place, find_places, nearest
@@ -20,14 +21,13 @@ from newsmill.timing import Stopwatch
 
 VERSION = "newsmill-events 0.1.0"
 FIELD = "events"
-MIN_WORDS = 5
 """One short sentence can state an event ("Police said 3 people were killed."); below this, nothing can."""
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
     watch = Stopwatch()
     text = record.text or ""
-    skipped = _skip_reason(record, text)
+    skipped = skip_reason(record, text)
     entities = _place_entities(record)
     events = None if skipped else [event for p in paragraphs(text, keep=may_hold_events)
                                    for event in _paragraph_events(p, entities)]
@@ -36,14 +36,6 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
                    fields={FIELD: source}, skipped=skipped)
     return record.with_stage(run, extra={**record.extra, FIELD: events})
 
-
-def _skip_reason(record: ArticleRecord, text: str) -> str | None:
-    if len(text.split()) < MIN_WORDS:
-        return "text_too_short"
-    # An undetected language (None) still runs: the rules find nothing in a text that is not English.
-    if record.language not in (None, "en"):
-        return "no_model_for_language"
-    return None
 
 
 def _place_entities(record: ArticleRecord) -> list[dict[str, Any]] | None:

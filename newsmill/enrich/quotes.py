@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.segments import Paragraph, paragraphs
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
@@ -26,7 +27,6 @@ def _words(text: str) -> list[str]:
 
 VERSION = "newsmill-quotes 0.1.0"
 FIELD = "quotes"
-MIN_WORDS = 5
 SCARE_MAX_WORDS = 5
 
 _QUOTE = re.compile(r"“(?P<c>[^“”\n]*)”|«(?P<g>[^«»\n]*)»|\"(?P<s>[^\"\n]*)\"")
@@ -63,7 +63,7 @@ class _Attribution:
 def enrich(record: ArticleRecord) -> ArticleRecord:
     watch = Stopwatch()
     text = record.text or ""
-    skipped = _skip_reason(record, text)
+    skipped = skip_reason(record, text)
     entities = record.extra.get("entities")
     speakers = [e for e in entities if isinstance(e, dict) and e.get("label") in _SPEAKER_LABELS] \
         if isinstance(entities, list) else None
@@ -78,14 +78,6 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
 def _has_quote(paragraph: str) -> bool:
     return _QUOTE.search(paragraph) is not None
 
-
-def _skip_reason(record: ArticleRecord, text: str) -> str | None:
-    if len(text.split()) < MIN_WORDS:
-        return "text_too_short"
-    # Attribution patterns are English; an undetected language (None) still runs.
-    if record.language not in (None, "en"):
-        return "no_model_for_language"
-    return None
 
 
 def _paragraph_quotes(paragraph: Paragraph, speakers: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
