@@ -61,7 +61,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "task_soft_time_limit": settings.soft_time_limit,
+        # 0 disables the soft limit (the hard limit alone then ends a task).
+        "task_soft_time_limit": settings.soft_time_limit or None,
         "task_time_limit": settings.hard_time_limit,
         "worker_send_task_events": True,
         "task_send_sent_event": True,
