@@ -76,3 +76,22 @@ def test_seed_with_one_task_per_queue(workers: WorkerProcesses, worker_env: dict
     logs = workers.logs(tail=None)
     assert "newsmill.load[" in logs and "newsmill.cpu_stages[" in logs
     assert "newsmill.clean[" not in logs and "newsmill.sink[" not in logs
+
+
+def test_worker_logs_are_json_events_with_bound_context(workers: WorkerProcesses, worker_env: dict[str, str]
+                                                        ) -> None:
+    """Worker logs are JSON lines; article.done carries task/job/article/stage; Celery's records too."""
+    workers.start("--queues", "io,cpu", "--concurrency", "1")
+    workers.wait_ready()
+    job_id = cli(worker_env, "enqueue", str(SEED)).strip()
+    cli(worker_env, "status", job_id, "--wait")
+    events = []
+    for line in workers.logs(tail=None).splitlines():
+        if line.startswith("{"):
+            events.append(json.loads(line))
+    done = [e for e in events if e.get("event") == "article.done" and e.get("job_id") == job_id]
+    assert len(done) == 1
+    assert {"task_id", "job_id", "article_id", "stage", "timestamp", "level"} <= set(done[0])
+    assert done[0]["stage"] == "sink" and done[0]["status"] == "ok"
+    celery_records = [e for e in events if str(e.get("logger", "")).startswith("celery")]
+    assert any(" ready." in e["event"] for e in celery_records)
