@@ -3,7 +3,9 @@
 Each host has a "next free time" in Redis. Asking for a slot either gets one now, or *reserves* the
 next free one and learns how long to wait, so a fetch over budget is deferred (its task re-scheduled
 with that countdown) instead of holding a worker thread, and comes back to a slot that is its own: 60
-URLs of one host make 60 reservations, not a stampede of retries. Reservations never reach further
+URLs of one host make 60 reservations, not a stampede of retries. A reservation fixes the order, and
+every request that goes is also at least one interval after the host's last one, so a deferred task that
+comes back late cannot bunch up with the next one. Reservations never reach further
 than ``horizon`` ahead (a huge backlog of one host is told to come back later without reserving), so
 countdowns stay well inside the broker's visibility timeout. Time is Redis's clock, not the workers'.
 """
@@ -15,35 +17,57 @@ from dataclasses import dataclass
 
 import redis
 
-# KEYS[1]: the host's next-free-time key.
-# ARGV: interval seconds, horizon seconds, reserved slot to claim ('' = ask for a new one).
-# Returns {state, seconds to wait, slot}: state 'go', 'reserved' (wait, then claim slot), or 'later'
-# (too far ahead: nothing reserved, ask again after the wait).
+# Each host is one hash: ``next`` (the next slot not yet handed out), ``last`` (when the host last got a
+# request from us) and ``hold`` (no request before this: its Retry-After). A reserved slot is a promise
+# of *order*, not of time: a deferred task can come back late (its worker was busy), and the holder of the
+# next slot must not then follow it closer than the interval, so every "go" also checks ``last``.
+#
+# KEYS[1]: the host's hash. ARGV: interval seconds, horizon seconds, reserved slot to claim ('' = ask for
+# a new one). Returns {state, seconds to wait, slot}: state 'go', 'reserved' (wait, then claim slot), or
+# 'later' (too far ahead: nothing reserved, ask again after the wait).
 _SLOT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-if ARGV[3] ~= '' then
-  local slot = tonumber(ARGV[3])
-  if slot <= now then return {'go', '0', ARGV[3]} end
-  return {'reserved', tostring(slot - now), ARGV[3]}
-end
 local interval = tonumber(ARGV[1])
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
+local state = redis.call('HMGET', KEYS[1], 'next', 'last', 'hold')
+local next_free = tonumber(state[1] or '0')
+local earliest = math.max(tonumber(state[2] or '0') + interval, tonumber(state[3] or '0'))
+local function expire_after(until_)
+  redis.call('PEXPIRE', KEYS[1], math.ceil((until_ - now) * 1000) + 1000)
+end
+if ARGV[3] ~= '' then
+  local at = math.max(tonumber(ARGV[3]), earliest)
+  if at > now then return {'reserved', tostring(at - now), ARGV[3]} end
+  redis.call('HSET', KEYS[1], 'last', string.format('%.6f', now))
+  expire_after(math.max(next_free, now + interval))
+  return {'go', '0', ARGV[3]}
+end
+local slot = math.max(now, next_free, earliest)
 local wait = slot - now
 if wait > tonumber(ARGV[2]) then return {'later', tostring(wait), ''} end
-redis.call('SET', KEYS[1], string.format('%.6f', slot + interval), 'PX', math.ceil((wait + interval) * 1000) + 1000)
-if wait <= 0 then return {'go', '0', ''} end
+redis.call('HSET', KEYS[1], 'next', string.format('%.6f', slot + interval))
+if wait <= 0 then
+  redis.call('HSET', KEYS[1], 'last', string.format('%.6f', now))
+  expire_after(slot + interval)
+  return {'go', '0', ''}
+end
+expire_after(slot + interval)
 return {'reserved', tostring(wait), string.format('%.6f', slot)}
 """
 
-# KEYS[1]: the host's next-free-time key. ARGV: seconds the host asked us to stay away.
+# KEYS[1]: the host's hash. ARGV: seconds the host asked us to stay away. Slots already reserved are
+# held back too (``hold``), not only new ones (``next``).
 _PUSH_BACK = """
 local t = redis.call('TIME')
-local until_ = tonumber(t[1]) + tonumber(t[2]) / 1000000 + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until_ > current then
-  redis.call('SET', KEYS[1], string.format('%.6f', until_), 'PX', math.ceil(tonumber(ARGV[1]) * 1000) + 1000)
-end
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local until_ = now + tonumber(ARGV[1])
+local state = redis.call('HMGET', KEYS[1], 'next', 'hold')
+local text = string.format('%.6f', until_)
+if until_ > tonumber(state[1] or '0') then redis.call('HSET', KEYS[1], 'next', text) end
+if until_ > tonumber(state[2] or '0') then redis.call('HSET', KEYS[1], 'hold', text) end
+local ttl = redis.call('PTTL', KEYS[1])
+local want = math.ceil(tonumber(ARGV[1]) * 1000) + 1000
+if ttl < want then redis.call('PEXPIRE', KEYS[1], want) end
 return 1
 """
 

@@ -1,0 +1,91 @@
+"""The per-host slot script against the real Redis: spacing holds even when a reserved slot is claimed
+late, and a Retry-After push-back holds back slots that were already reserved."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+
+from newsmill.fetch.ratelimit import HostRateLimiter
+
+HOST = "example.test"
+
+
+def claim_when_due(limiter: HostRateLimiter, reserved: str, *, crawl_delay: float | None = None,
+                   give_up: float = 10.0) -> float:
+    """Claim ``reserved`` the way a deferred task does (sleep the wait, ask again); the time it went."""
+    deadline = time.monotonic() + give_up
+    while time.monotonic() < deadline:
+        slot = limiter.acquire(HOST, crawl_delay=crawl_delay, reserved=reserved)
+        if slot.go:
+            return time.monotonic()
+        time.sleep(slot.wait)
+    raise AssertionError("reserved slot never came due")
+
+
+def test_first_request_goes_and_the_next_is_reserved_one_interval_later(redis_client: redis.Redis,
+                                                                       prefix: str) -> None:
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=4.0)
+    assert limiter.acquire(HOST).go
+    second = limiter.acquire(HOST)
+    assert not second.go and second.reserved is not None
+    assert 0.2 <= second.wait <= 0.25
+    third = limiter.acquire(HOST)
+    assert 0.45 <= third.wait <= 0.5
+
+
+def test_crawl_delay_longer_than_the_rate_wins(redis_client: redis.Redis, prefix: str) -> None:
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=50.0)
+    assert limiter.interval(HOST) == 0.02
+    assert limiter.interval(HOST, crawl_delay=2.0) == 2.0
+    assert limiter.acquire(HOST, crawl_delay=2.0).go
+    assert 1.9 <= limiter.acquire(HOST, crawl_delay=2.0).wait <= 2.0
+
+
+def test_a_late_claim_pushes_the_next_reservation_back(redis_client: redis.Redis, prefix: str) -> None:
+    """The CI failure this guards against: slot A is claimed late (its task waited for a busy worker),
+    slot B is claimed on time, and the host saw two requests closer than the interval."""
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=2.0)  # 0.5 s apart
+    assert limiter.acquire(HOST).go
+    a = limiter.acquire(HOST)
+    b = limiter.acquire(HOST)
+    assert a.reserved and b.reserved
+    time.sleep(a.wait + 0.3)  # A's task comes back 0.3 s after its slot
+    a_went = claim_when_due(limiter, a.reserved)
+    b_went = claim_when_due(limiter, b.reserved)
+    assert b_went - a_went >= 0.49, b_went - a_went
+
+
+def test_retry_after_holds_back_slots_already_reserved(redis_client: redis.Redis, prefix: str) -> None:
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=10.0)
+    assert limiter.acquire(HOST).go
+    reserved = limiter.acquire(HOST)
+    assert reserved.reserved and reserved.wait <= 0.1
+    limiter.push_back(HOST, 1.0)
+    pushed = time.monotonic()
+    went = claim_when_due(limiter, reserved.reserved)
+    assert went - pushed >= 0.95
+    assert limiter.acquire(HOST).wait >= 0.05  # and new slots queue behind it
+
+
+def test_hosts_do_not_share_a_budget(redis_client: redis.Redis, prefix: str) -> None:
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=1.0)
+    assert limiter.acquire(HOST).go
+    assert not limiter.acquire(HOST).go
+    assert limiter.acquire("other.test").go
+
+
+def test_state_expires_once_the_host_is_idle(redis_client: redis.Redis, prefix: str) -> None:
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=10.0)
+    assert limiter.acquire(HOST).go
+    ttl = redis_client.pttl(f"{prefix}:rate:{HOST}")
+    assert 0 < ttl <= 1100 + 100
+
+
+def test_too_far_ahead_reserves_nothing(redis_client: redis.Redis, prefix: str) -> None:
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=1.0, horizon=2.5)
+    for _ in range(4):
+        limiter.acquire(HOST)  # go, +1, +2, +3 → the last is past the horizon
+    later = limiter.acquire(HOST)
+    assert not later.go and later.reserved is None and later.wait > 2.5
