@@ -3,7 +3,7 @@
 ``clean`` picks the cleaner by ``Document.content_kind``; both fill the same fields, split a
 wire-service dateline off the first paragraph, let the input's hints override what they extracted,
 and append one ``clean`` entry to the provenance. A page that holds no article raises
-:class:`newsmill.errors.Drop` with a reason code (``empty``, ``no_content``, ``too_short``).
+:class:`newsmill.errors.Drop` with a reason code (``empty``, ``no_content``, ``not_article``, ``too_short``).
 """
 
 from __future__ import annotations

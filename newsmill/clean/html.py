@@ -20,6 +20,7 @@ from newsmill import __version__
 from newsmill.clean.dateline import split_dateline
 from newsmill.clean.hints import INPUT, hint_overrides, split_names
 from newsmill.clean.options import CleanOptions
+from newsmill.clean.pagetype import non_article_evidence
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
 
@@ -167,6 +168,11 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     started = time.perf_counter()
     if not doc.body.strip():
         raise Drop("no_content", "empty HTML")
+    if options.drop_non_articles:
+        # Before trafilatura: a page that says what it is needs no extraction to be judged.
+        evidence = non_article_evidence(doc.body)
+        if evidence:
+            raise Drop("not_article", evidence)
     extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
     if _body_chars(extracted) < options.min_text_chars and options.retry_with_recall \
             and not (options.favor_recall or options.favor_precision):

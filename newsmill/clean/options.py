@@ -26,6 +26,9 @@ class CleanOptions:
     """When a balanced extraction finds no body (or one under ``min_text_chars``), try once more
     with ``favor_recall``; it rescues articles trafilatura discards, at the cost of a second pass
     over pages that hold no article."""
+    drop_non_articles: bool = True
+    """Drop (``not_article``) a page whose structured data declares it a product, a shop listing or a
+    forum thread and declares no article type; see :mod:`newsmill.clean.pagetype`."""
     fast: bool = False
     """Skip trafilatura's fallback extractors: quicker, somewhat worse on unusual layouts."""
     detect_dateline: bool = True
