@@ -17,10 +17,12 @@ import trafilatura
 from trafilatura.settings import Extractor
 
 from newsmill import __version__
+from newsmill.clean.authors import tidy_authors
 from newsmill.clean.dateline import split_dateline
 from newsmill.clean.hints import INPUT, hint_overrides, split_names
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.pagetype import non_article_evidence
+from newsmill.clean.structured import json_ld_authors
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
 
@@ -201,13 +203,19 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     if len(text) < options.min_text_chars:
         raise Drop("too_short", f"{len(text)} characters of text, fewer than {options.min_text_chars}")
 
+    authors = tidy_authors(split_names(extracted.author)) if extracted.author else ()
+    authors_from = PRODUCER
+    if not authors:
+        # trafilatura skips JSON-LD authors given as an @id reference and one-word names.
+        authors, authors_from = tidy_authors(json_ld_authors(doc.body)), "json-ld"
+
     record = ArticleRecord(
         id=doc.id,
         job_id=doc.item.job_id,
         source=doc.item.source,
         url=doc.url or extracted.url or None,
         title=title,
-        authors=split_names(extracted.author) if extracted.author else (),
+        authors=authors,
         published=_published(doc.body, extracted.date, options),
         dateline=dateline,
         text=text,
@@ -218,6 +226,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     )
     fields = {name: PRODUCER for name in ("title", "authors", "published", "description", "site_name",
                                           "categories", "tags", "text") if getattr(record, name)}
+    if record.authors:
+        fields["authors"] = authors_from
     if record.url and not doc.url:
         fields["url"] = PRODUCER
     if record.published and record.published != extracted.date:

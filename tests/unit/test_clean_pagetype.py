@@ -8,7 +8,8 @@ import json
 import pytest
 
 from newsmill.clean import CleanOptions, clean
-from newsmill.clean.pagetype import json_ld_types, non_article_evidence, og_type
+from newsmill.clean.pagetype import non_article_evidence
+from newsmill.clean.structured import json_ld_types, og_type
 from newsmill.errors import Drop
 from tests.unit.test_clean_html import PARAGRAPHS, fixture_doc, html_doc
 

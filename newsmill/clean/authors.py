@@ -1,0 +1,101 @@
+"""Author names as a byline gives them, without what surrounds them on the page.
+
+trafilatura reads authors from metadata and from byline markup; the markup often carries more than the
+name: ``By``/``Author``/``Written by`` before it, a role (``Senior Autos Reporter``) or the date
+(``December 19``, ``Last updated``) after it, a bare label (``Name``) beside it. A wrong author is
+worse than none for people who aggregate by author, so what cannot be reduced to a name is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_PREFIX = re.compile(
+    r"^(?:(?:this\s+(?:post|article|story)\s+(?:was\s+)?)?(?:written|posted|reported|published|recipe|article|"
+    r"story|words|reviewed|edited|compiled|photos?|text)\s+by|(?:view|see)\s+(?:all|more)\s+posts(?:\s+by)?|"
+    r"more\s+posts\s+by|read\s+more\s+(?:about|from|by)|about\s+the\s+author|about\s+the|by|author|authors)\b"
+    r"[\s:|–-]*",
+    re.IGNORECASE,
+)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+# Month names that are also first names or surnames (Jo March, Theresa May): they end a name only when a
+# day follows or two name words precede them.
+_NAME_MONTHS = frozenset({"april", "may", "june", "july", "august", "march"})
+_MONTH_TOKENS = frozenset(_MONTHS) | frozenset(month[:3] for month in _MONTHS) | {"sept"}
+# Words that start a date or update note after the name, or a separator before one.
+_NOTE_TOKENS = frozenset({"updated", "last", "published", "posted", "on", "at", "|", "•", "·", "-", "–", "—"})
+# Job titles that follow a name in bylines; the name ends at the first of them (or at a modifier before it).
+_ROLES = frozenset({
+    "editor", "writer", "reporter", "correspondent", "contributor", "columnist", "journalist", "author",
+    "producer", "consultant", "analyst", "director", "manager", "founder", "co-founder", "ceo", "head",
+    "staff", "intern", "photographer", "critic", "host", "anchor", "researcher", "expert", "attorney",
+})
+_ROLE_MODIFIERS = frozenset({
+    "senior", "junior", "chief", "deputy", "managing", "associate", "executive", "contributing", "staff",
+    "former", "lead", "special", "trending", "guest", "freelance", "trial",
+})
+# Words that are labels or placeholders, never a name on their own.
+_NOT_NAMES = frozenset({"name", "author", "the author", "admin", "human", "staff", "editor", "editors",
+                        "unknown", "anonymous", "guest", "team", "by"})
+_SUFFIX_PUNCTUATION = " ,;:|•·-–—"
+
+
+def _ends_at_month(word: str, index: int, words: list[str]) -> bool:
+    if word not in _MONTH_TOKENS:
+        return False
+    if word not in _NAME_MONTHS:
+        return True
+    return index >= 2 or (index + 1 < len(words) and words[index + 1].rstrip(",").isdigit())
+
+
+def tidy_author(raw: str) -> str | None:
+    """The name in one byline entry, or None when it holds no name."""
+    text = " ".join(raw.split())
+    if "@" in text or "://" in text or text.startswith("www."):
+        return None  # an e-mail address or a profile URL, not a byline
+    text = _PREFIX.sub("", text).strip(_SUFFIX_PUNCTUATION)
+    tokens = text.split()
+    words = [token.casefold().strip(".,:;") for token in tokens]
+    if not words or words[0] in _NOTE_TOKENS or all(word in _ROLES | _ROLE_MODIFIERS for word in words):
+        return None  # "Updated January 3", "Trial Attorney": a note or a role, no name
+    kept: list[str] = []
+    for index, (token, word) in enumerate(zip(tokens, words, strict=True)):
+        rest = words[index:]
+        if index and (word in _NOTE_TOKENS or token.isdigit() or _ends_at_month(word, index, words)):
+            break
+        if index and word in _ROLES | _ROLE_MODIFIERS and (
+                len(kept) >= 2 or (len(rest) >= 2 and all(w in _ROLES | _ROLE_MODIFIERS for w in rest))):
+            break  # "Keith Barry Senior Autos Reporter", "HomeAdvisor Staff Writer"; not "Mark Head"
+        kept.append(token)
+    name = " ".join(kept).strip(_SUFFIX_PUNCTUATION)
+    if not name or name.casefold() in _NOT_NAMES or name.casefold().strip(".") in _MONTH_TOKENS:
+        return None
+    if not any(char.isalpha() for char in name):
+        return None
+    return name
+
+
+# Post-nominal letters that a comma in "Cara Dumaplin, RN, BSN" split into entries of their own. An
+# explicit list: short all-caps entries are also wire agencies (AP, AFP, SANA), which must stay.
+_CREDENTIALS = frozenset({
+    "md", "do", "rn", "bsn", "msn", "np", "phd", "ms", "msc", "ma", "mba", "mph", "rd", "ld", "ldn", "cpa", "cfp",
+    "cfa", "cpp", "psp", "jd", "esq", "dds", "dmd", "dvm", "facp", "fand", "lcsw", "cscs", "pe", "pharmd",
+})
+
+
+def _is_credential(name: str) -> bool:
+    return name.replace(".", "").casefold() in _CREDENTIALS
+
+
+def tidy_authors(names: Iterable[str]) -> tuple[str, ...]:
+    """Each name tidied, empty and repeated ones and stray credentials left out, order kept."""
+    tidied: list[str] = []
+    for raw in names:
+        name = tidy_author(raw)
+        if name and name not in tidied:
+            tidied.append(name)
+    if len(tidied) > 1:
+        tidied = [name for name in tidied if not _is_credential(name)] or tidied[:1]
+    return tuple(tidied)

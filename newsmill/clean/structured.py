@@ -1,0 +1,115 @@
+"""What a page says about itself in schema.org JSON-LD and Open Graph: types and authors.
+
+Many pages ship broken JSON-LD (trailing commas, raw newlines); where a block does not parse, its
+``@type`` values are still read by pattern, and it contributes no authors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+# schema.org's Article and the subtypes news and blog pages use.
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "askpublicnewsarticle", "satiricalarticle",
+    "blogposting", "liveblogposting", "report", "techarticle", "scholarlyarticle", "socialmediaposting",
+})
+# Nodes whose ``author`` is the author of the page (not of a review or a comment on it).
+_AUTHORED_TYPES = ARTICLE_TYPES | {"webpage", "itempage"}
+
+_JSON_LD = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_TYPE_VALUE = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+_OG_TYPE = (
+    re.compile(r'<meta[^>]+property=["\']og:type["\'][^>]*?content=["\']([^"\']*)["\']', re.IGNORECASE),
+    re.compile(r'<meta[^>]+content=["\']([^"\']*)["\'][^>]*?property=["\']og:type["\']', re.IGNORECASE),
+)
+# A JSON-LD block larger than this is not parsed (its @type values are still read by pattern).
+_MAX_JSON_LD_CHARS = 1_000_000
+
+
+def short_type(value: object) -> str:
+    """``newsarticle`` from ``https://schema.org/NewsArticle``, ``schema:NewsArticle`` or ``NewsArticle``."""
+    return re.split(r"[/:#]", str(value).strip())[-1].casefold()
+
+
+def _types_of(node: dict[str, Any]) -> list[str]:
+    declared = node.get("@type")
+    return [short_type(value) for value in (declared if isinstance(declared, list) else [declared]) if value]
+
+
+def _nodes(data: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a parsed JSON-LD document, ``@graph`` members and nested objects included."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+
+
+def _parsed_blocks(html: str) -> Iterator[Any | str]:
+    """Each JSON-LD block, parsed; a block that does not parse comes back as its raw text."""
+    for match in _JSON_LD.finditer(html):
+        block = match.group(1).strip()
+        if len(block) > _MAX_JSON_LD_CHARS:
+            yield block
+            continue
+        try:
+            yield json.loads(block)
+        except ValueError:
+            yield block
+
+
+def json_ld_types(html: str) -> set[str]:
+    """Every schema.org ``@type`` in the page's JSON-LD blocks, nested ones and ``@graph`` included."""
+    types: set[str] = set()
+    for block in _parsed_blocks(html):
+        if isinstance(block, str):
+            for found in _TYPE_VALUE.finditer(block):
+                types.update(short_type(name) for name in re.findall(r'"([^"]+)"', found.group(1)))
+        else:
+            for node in _nodes(block):
+                types.update(_types_of(node))
+    return types
+
+
+def og_type(html: str) -> str | None:
+    for pattern in _OG_TYPE:
+        match = pattern.search(html)
+        if match:
+            return " ".join(match.group(1).split()).casefold() or None
+    return None
+
+
+def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[str]:
+    for entry in value if isinstance(value, list) else [value]:
+        if isinstance(entry, str):
+            yield entry
+        elif isinstance(entry, dict):
+            if "name" not in entry and isinstance(entry.get("@id"), str):
+                entry = by_id.get(entry["@id"], entry)  # a reference to a Person node elsewhere
+            # An organisation as "author" is nearly always the publisher, not a byline.
+            if "organization" in _types_of(entry) or not isinstance(entry.get("name"), str):
+                continue
+            yield entry["name"]
+
+
+def json_ld_authors(html: str) -> list[str]:
+    """Names in the ``author`` of the page's article (or web page) nodes, ``@id`` references resolved;
+    authors of reviews, comments and other embedded things are not the page's."""
+    names: list[str] = []
+    for block in _parsed_blocks(html):
+        if isinstance(block, str):
+            continue
+        nodes = list(_nodes(block))
+        # Only nodes that say something: ``{"@id": …}`` alone is a reference, not the definition.
+        by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str) and len(node) > 1}
+        for node in nodes:
+            if "author" in node and set(_types_of(node)) & _AUTHORED_TYPES:
+                names.extend(name for name in _author_names(node["author"], by_id) if name not in names)
+    return names
