@@ -143,10 +143,13 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
     concurrency = concurrency or (settings.io_concurrency if io_only else settings.cpu_concurrency)
     from workers.app import app
 
+    # Without mingle and gossip: newsmill uses neither (no revoked-task sync, no elections), and with
+    # gossip every worker would receive and decode every other worker's task events, a cost that grows
+    # with the square of the number of workers. Heartbeats stay on: Flower shows workers online by them.
     app.worker_main([
         "worker", "--queues", ",".join(names), "--pool", pool, "--concurrency", str(concurrency),
         "--hostname", f"{'-'.join(names)}-{os.getpid()}@%h", "--task-events",
-        "--loglevel", (loglevel or settings.log_level).upper(), "--without-mingle",
+        "--loglevel", (loglevel or settings.log_level).upper(), "--without-mingle", "--without-gossip",
     ])
 
 
