@@ -84,7 +84,8 @@ def main() -> None:
 @click.argument("inputs", nargs=-1)
 @click.option("--feed", "feeds", multiple=True, help="An RSS, Atom or JSON feed whose articles to enqueue.")
 @click.option("--sitemap", "sitemaps", multiple=True, help="A sitemap (or sitemap index) whose pages to enqueue.")
-@click.option("--since", default=None, help="Only sitemap entries modified or published since this date.")
+@click.option("--since", default=None,
+              help="Only feed and sitemap entries published or modified since this date (undated ones are kept).")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
 def enqueue(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | None,
             broker: str | None) -> None:

@@ -3,19 +3,22 @@ news sitemaps, text sitemaps, gzipped ones), every download through the safe, po
 
 Feeds are read by trafilatura's ``feeds`` module. Sitemaps are parsed here, with a non-resolving,
 non-networking lxml parser, because trafilatura's ``sitemaps`` module keeps only ``<loc>`` and the
-``--since`` filter needs ``<lastmod>`` and ``<news:publication_date>``. Every URL is checked and
+``--since`` filter needs ``<lastmod>`` and ``<news:publication_date>``; for feeds, the entries' dates are
+read alongside trafilatura's links. Every URL is checked and
 canonicalised with courlan, and a URL this job (or, within the window, any job) already enqueued is
 skipped.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
 
 import courlan
 import redis
@@ -42,7 +45,7 @@ _GZIP = b"\x1f\x8b"
 @dataclass(frozen=True)
 class DiscoveryOptions:
     since: datetime | None = None
-    """Skip sitemap entries (and child sitemaps) whose lastmod or publication date is older."""
+    """Skip feed entries, sitemap entries and child sitemaps dated before this (undated ones are kept)."""
     max_sitemaps: int = MAX_SITEMAPS
 
 
@@ -177,9 +180,81 @@ def sitemap_links(fetcher: Fetcher, sitemap_url: str, options: DiscoveryOptions)
         yield from (page for page, when in entries.pages if _recent(when, options.since))
 
 
-def feed_article_links(fetcher: Fetcher, feed_url: str) -> list[str]:
+def _feed_date(text: str | None) -> datetime | None:
+    """An RSS date (RFC 822: ``Tue, 14 May 2024 08:40:00 GMT``) or an ISO 8601 one (Atom, JSON Feed, dc:date)."""
+    if not text or not text.strip():
+        return None
+    try:
+        value = parsedate_to_datetime(text.strip())
+    except (TypeError, ValueError, IndexError):
+        return _date(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _json_feed_dates(text: str) -> dict[str, datetime]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    dates: dict[str, datetime] = {}
+    for item in data.get("items", []) if isinstance(data, dict) else []:
+        if not isinstance(item, dict):
+            continue
+        link = item.get("url") or item.get("external_url")
+        when = _feed_date(item.get("date_published") or item.get("date_modified"))
+        if isinstance(link, str) and when is not None:
+            dates[link] = when
+    return dates
+
+
+def feed_entry_dates(text: str) -> dict[str, datetime]:
+    """Each entry's link and date in an RSS, Atom or JSON feed: RSS ``pubDate`` (or ``dc:date``), Atom
+    ``published`` (or ``updated``), JSON Feed ``date_published`` (or ``date_modified``). trafilatura's
+    feed parser returns links only, and ``--since`` needs the dates."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        return _json_feed_dates(stripped)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    try:
+        root = etree.fromstring(stripped.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:
+        return {}
+    dates: dict[str, datetime] = {}
+    for entry in root.iter() if root is not None else ():
+        if _local(entry.tag) not in ("item", "entry"):
+            continue
+        link: str | None = None
+        found: dict[str, str | None] = {}
+        for child in entry:
+            name = _local(child.tag)
+            if name == "link" and link is None:
+                href = child.get("href")
+                if href and child.get("rel", "alternate") == "alternate":
+                    link = href.strip()
+                elif child.text and child.text.strip():
+                    link = child.text.strip()
+            elif name in ("pubDate", "published", "date", "updated"):
+                found.setdefault(name, child.text)
+        when = next((parsed for key in ("pubDate", "published", "date", "updated")
+                     if (parsed := _feed_date(found.get(key))) is not None), None)
+        if link and when is not None:
+            dates[link] = when
+    return dates
+
+
+def feed_article_links(fetcher: Fetcher, feed_url: str, since: datetime | None = None) -> list[str]:
+    """Article links of a feed; with ``since``, entries dated before it are left out (undated ones stay)."""
     fetched = fetch_patiently(fetcher, feed_url, "feed")
-    return feed_links(decode_html(fetched.body, declared_charset=fetched.charset), feed_url)
+    text = decode_html(fetched.body, declared_charset=fetched.charset)
+    links = feed_links(text, feed_url)
+    if since is None:
+        return links
+    dated: dict[str | None, datetime] = {}
+    for link, when in feed_entry_dates(text).items():
+        # The same article listed twice (an update, a #comments link) counts from its newest entry.
+        key = canonical_article_url(urljoin(feed_url, link))
+        dated[key] = max(when, dated.get(key, when))
+    return [link for link in links if _recent(dated.get(canonical_article_url(link)), since)]
 
 
 def canonical_article_url(url: str) -> str | None:
@@ -195,7 +270,7 @@ def discover(fetcher: Fetcher, job_id: str, *, feeds: Iterable[str], sitemaps: I
 
     def found() -> Iterator[str]:
         for feed in feeds:
-            yield from feed_article_links(fetcher, feed)
+            yield from feed_article_links(fetcher, feed, options.since)
         for sitemap in sitemaps:
             yield from sitemap_links(fetcher, sitemap, options)
 

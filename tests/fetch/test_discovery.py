@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from newsmill.fetch import Fetcher
-from newsmill.fetch.discovery import DiscoveryError, DiscoveryOptions, discover, parse_sitemap
+from newsmill.fetch.discovery import DiscoveryError, DiscoveryOptions, discover, feed_entry_dates, parse_sitemap
 from newsmill.fetch.state import SeenUrls
 from newsmill.settings import FetchOptions
 from tests.conftest import ROOT
@@ -84,6 +84,41 @@ def test_feeds_of_three_formats(site: Site, fetcher: Fetcher, redis_client: redi
         "science/2024/05/13/bird-migration-earlier", "technology/2024/05/14/chip-plant-opens",
         "technology/2024/05/12/phone-recycling-scheme",
     ])
+
+
+def test_feeds_with_since_keep_newer_and_undated_entries(site: Site, fetcher: Fetcher, redis_client: redis.Redis,
+                                                        prefix: str) -> None:
+    """--since applies to feeds too: each entry's pubDate / published / date_published decides."""
+    seen = SeenUrls(redis_client, prefix, window=0)
+    urls = _run(fetcher, site, "job-feeds-since", seen,
+                feeds=("/world/rss.xml", "/science/atom.xml", "/technology/feed.json"),
+                since=datetime(2024, 5, 14, tzinfo=UTC))
+    assert _paths(urls) == sorted([
+        "world/2024/05/14/delta-flooding-evacuations", "world/2024/05/14/ceasefire-talks-resume",
+        "science/2024/05/14/exoplanet-water-vapour", "technology/2024/05/14/chip-plant-opens",
+    ])
+
+
+def test_feed_entry_dates_of_every_format() -> None:
+    rss = """<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+      <item><link>https://n.example/a</link><pubDate>Tue, 14 May 2024 10:40:00 +0200</pubDate></item>
+      <item><link>https://n.example/b</link><dc:date>2024-05-12T06:00:00Z</dc:date></item>
+      <item><link>https://n.example/undated</link></item>
+      <item><link>https://n.example/bad-date</link><pubDate>yesterday-ish</pubDate></item>
+    </channel></rss>"""
+    assert feed_entry_dates(rss) == {"https://n.example/a": datetime(2024, 5, 14, 8, 40, tzinfo=UTC),
+                                     "https://n.example/b": datetime(2024, 5, 12, 6, 0, tzinfo=UTC)}
+    atom = """<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="alternate" href="https://n.example/c"/>
+      <link rel="edit" href="https://n.example/edit/c"/><published>2024-05-10T00:00:00Z</published>
+      <updated>2024-05-14T00:00:00Z</updated></entry></feed>"""
+    # published, not a later edit, says when the article appeared
+    assert feed_entry_dates(atom) == {"https://n.example/c": datetime(2024, 5, 10, tzinfo=UTC)}
+    json_feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "1", "url": "https://n.example/d", "date_modified": "2024-05-11T00:00:00+00:00"},
+        {"id": "2", "external_url": "https://n.example/e"}]})
+    assert feed_entry_dates(json_feed) == {"https://n.example/d": datetime(2024, 5, 11, tzinfo=UTC)}
+    assert feed_entry_dates("not a feed <<<") == {}
+    assert feed_entry_dates("{broken json") == {}
 
 
 def test_sitemap_index_news_and_gzip_with_since(site: Site, fetcher: Fetcher, redis_client: redis.Redis,
