@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 SCHEMA_VERSION = "1.0"
 
-SourceKind = Literal["url", "file", "jsonl", "feed", "sitemap"]
+SourceKind = Literal["url", "file", "jsonl", "warc", "feed", "sitemap"]
 ContentKind = Literal["html", "text"]
 Status = Literal["ok", "dropped", "failed", "unchanged"]
 """``unchanged``: a conditional re-fetch got 304; counted in the job, not delivered again (see sinks)."""
@@ -22,15 +22,15 @@ Status = Literal["ok", "dropped", "failed", "unchanged"]
 
 @dataclass(frozen=True)
 class Source:
-    """Where an article came from: a URL, a file, or one line of a JSONL file."""
+    """Where an article came from: a URL, a file, one line of a JSONL file, or one record of a WARC file."""
 
     kind: SourceKind
     location: str
     """The URL, or the absolute path of the file."""
     line: int | None = None
-    """1-based line number inside a JSONL file."""
+    """1-based line number inside a JSONL file, or record number inside a WARC file."""
     offset: int | None = None
-    """Byte offset of that line, so a worker seeks to it instead of reading the file from the start."""
+    """Byte offset of that line or record, so a worker seeks to it instead of reading the file from the start."""
 
     @property
     def key(self) -> str:

@@ -25,6 +25,7 @@ FileFormat = Literal["html", "text", "jsonl"]
 _HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 _TEXT_SUFFIXES = (".txt",)
 _JSONL_SUFFIXES = (".jsonl", ".json")
+_WARC_SUFFIXES = (".warc", ".warc.gz")
 _GLOB_CHARS = re.compile(r"[*?[]")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _URL_LINE_LIMIT = 8192
@@ -59,6 +60,11 @@ def is_http_url(text: str) -> bool:
     except ValueError:
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def is_warc(name: str) -> bool:
+    """A web archive: discovery enqueues each captured HTML page in it (see :mod:`newsmill.load.warc`)."""
+    return name.lower().endswith(_WARC_SUFFIXES)
 
 
 def file_format(name: str) -> FileFormat | None:
@@ -130,7 +136,11 @@ def _stream(plans: list[str | Iterator[_Match]]) -> Iterator[Source]:
 def _sources_in_file(path: Path, *, explicit: bool) -> Iterator[Source]:
     location = str(path)
     fmt = file_format(path.name)
-    if fmt == "jsonl":
+    if is_warc(path.name):
+        from newsmill.load.warc import warc_sources  # imports warcio only when a WARC is named
+
+        yield from warc_sources(path)
+    elif fmt == "jsonl":
         yield from _jsonl_lines(path)
     elif fmt == "text" and not path.name.lower().endswith(".gz") and _is_url_list(path):
         for url in _url_lines(path):

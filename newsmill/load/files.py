@@ -1,4 +1,4 @@
-"""The load stage: read a local file, or one line of a JSONL file, into a :class:`Document`.
+"""The load stage: read a local file, one line of a JSONL file or one WARC record into a :class:`Document`.
 
 Every read is bounded by ``max_bytes`` (also after gzip decompression), because a worker shares its
 memory with other tasks and one huge or hostile file must not take it down.
@@ -30,12 +30,16 @@ _SKIP_CHUNK = 64 * 1024
 
 
 def load_file(item: WorkItem, *, max_bytes: int) -> Document:
-    """Load a ``file`` or ``jsonl`` source; raises ``Drop`` or ``Failure`` with a reason code."""
+    """Load a ``file``, ``jsonl`` or ``warc`` source; raises ``Drop`` or ``Failure`` with a reason code."""
     started = time.perf_counter()
     if item.source.kind == "file":
         document = _load_whole_file(item, max_bytes)
     elif item.source.kind == "jsonl":
         document = _load_jsonl_line(item, max_bytes)
+    elif item.source.kind == "warc":
+        from newsmill.load.warc import load_warc_record
+
+        document = load_warc_record(item, max_bytes=max_bytes)
     else:
         raise ValueError(f"load_file cannot load a {item.source.kind!r} source; fetch it instead")
     run = StageRun(stage="load", version=VERSION, duration_ms=(time.perf_counter() - started) * 1000)
