@@ -9,6 +9,7 @@ wall-clock deadline, and bodies are read within size and decompression caps.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -21,7 +22,7 @@ from newsmill.fetch import challenge, taxonomy
 from newsmill.fetch.addresses import AddressPolicy, BlockedAddress
 from newsmill.fetch.body import ACCEPT_ENCODING, BodyError, read_limited
 from newsmill.fetch.content import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES, check_body, check_media_type, media_type
-from newsmill.fetch.ratelimit import HostRateLimiter, parse_domain_rates
+from newsmill.fetch.ratelimit import SHORT_WAIT, HostRateLimiter, parse_domain_rates
 from newsmill.fetch.resolver import ResolveError, Resolver, build_resolver, resolve_host
 from newsmill.fetch.responses import check_status, transport_failure
 from newsmill.fetch.robots import (
@@ -36,6 +37,9 @@ from newsmill.fetch.robots import (
 from newsmill.fetch.state import Resume, ResumeStore, Validators, ValidatorStore
 from newsmill.fetch.transport import deadline_scope, guarded_client
 from newsmill.settings import FetchOptions
+
+_SHORT_WAITS = 4
+"""Short waits slept off in-thread for one slot before the fetch is deferred instead."""
 
 Kind = Literal["page", "feed", "sitemap"]
 ALLOWED_TYPES: dict[Kind, frozenset[str]] = {"page": HTML_TYPES, "feed": FEED_TYPES, "sitemap": SITEMAP_TYPES}
@@ -171,6 +175,11 @@ class Fetcher:
     def _take_slot(self, target: _Target, hops: int, held: Resume | None, *, crawl_delay: float | None) -> None:
         reserved = held.reserved if held is not None and held.host == target.host else None
         slot = self.limiter.acquire(target.host, crawl_delay=crawl_delay, reserved=reserved)
+        for _ in range(_SHORT_WAITS):
+            if slot.go or slot.wait > SHORT_WAIT:
+                break
+            time.sleep(slot.wait)
+            slot = self.limiter.acquire(target.host, crawl_delay=crawl_delay, reserved=slot.reserved)
         if not slot.go:
             raise FetchDeferred(slot.wait, Resume(url=target.url, hops=hops, host=target.host,
                                                   reserved=slot.reserved))

@@ -2,11 +2,11 @@
 
 Each host has a "next free time" in Redis. Asking for a slot either gets one now, or *reserves* the
 next free one and learns how long to wait, so a fetch over budget is deferred (its task re-scheduled
-with that countdown) instead of holding a worker thread, and comes back to a slot that is its own: 60
-URLs of one host make 60 reservations, not a stampede of retries. A reservation fixes the order, and
-every request that goes is also at least one interval after the host's last one, so a deferred task that
-comes back late cannot bunch up with the next one. Reservations never reach further
-than ``horizon`` ahead (a huge backlog of one host is told to come back later without reserving), so
+with that countdown) instead of holding a worker thread (waits under ``SHORT_WAIT`` are slept off in
+the thread), and comes back to a slot that is its own: 60 URLs of one host make 60 reservations, not a
+stampede of retries. Every request that goes is also at least one interval after the host's last one
+and after its Retry-After, so a deferred task that comes back late cannot bunch up with the next one.
+Reservations never reach further than ``horizon`` ahead (a huge backlog of one host is told to come back later without reserving), so
 countdowns stay well inside the broker's visibility timeout. Time is Redis's clock, not the workers'.
 """
 
@@ -22,37 +22,56 @@ import redis
 # of *order*, not of time: a deferred task can come back late (its worker was busy), and the holder of the
 # next slot must not then follow it closer than the interval, so every "go" also checks ``last``.
 #
+# A reservation that comes due while the host is held back (a late request just went, or a Retry-After)
+# is not told to wait for the same moment as every other held-back reservation, which would wake them
+# all together to be deferred again (N² re-deliveries); apart from the one next in line, it is handed a
+# fresh slot behind the queue.
+# Waits never exceed the horizon, so a countdown stays well inside the broker's visibility timeout.
+#
 # KEYS[1]: the host's hash. ARGV: interval seconds, horizon seconds, reserved slot to claim ('' = ask for
-# a new one). Returns {state, seconds to wait, slot}: state 'go', 'reserved' (wait, then claim slot), or
-# 'later' (too far ahead: nothing reserved, ask again after the wait).
+# a new one), the longest wait for which a held-back reservation keeps its place. Returns {state, seconds
+# to wait, slot}: state 'go', 'reserved' (wait, then claim slot), or 'later' (too far ahead: nothing
+# reserved, ask again after the wait).
 _SLOT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval = tonumber(ARGV[1])
+local horizon = tonumber(ARGV[2])
 local state = redis.call('HMGET', KEYS[1], 'next', 'last', 'hold')
 local next_free = tonumber(state[1] or '0')
 local earliest = math.max(tonumber(state[2] or '0') + interval, tonumber(state[3] or '0'))
 local function expire_after(until_)
   redis.call('PEXPIRE', KEYS[1], math.ceil((until_ - now) * 1000) + 1000)
 end
-if ARGV[3] ~= '' then
-  local at = math.max(tonumber(ARGV[3]), earliest)
-  if at > now then return {'reserved', tostring(at - now), ARGV[3]} end
+local function go()
   redis.call('HSET', KEYS[1], 'last', string.format('%.6f', now))
   expire_after(math.max(next_free, now + interval))
   return {'go', '0', ARGV[3]}
 end
-local slot = math.max(now, next_free, earliest)
-local wait = slot - now
-if wait > tonumber(ARGV[2]) then return {'later', tostring(wait), ''} end
-redis.call('HSET', KEYS[1], 'next', string.format('%.6f', slot + interval))
-if wait <= 0 then
-  redis.call('HSET', KEYS[1], 'last', string.format('%.6f', now))
+local function reserve()
+  local slot = math.max(now, next_free, earliest)
+  local wait = slot - now
+  if wait > horizon then return {'later', tostring(horizon), ''} end
+  redis.call('HSET', KEYS[1], 'next', string.format('%.6f', slot + interval))
   expire_after(slot + interval)
-  return {'go', '0', ''}
+  if wait <= 0 then return go() end
+  return {'reserved', tostring(wait), string.format('%.6f', slot)}
 end
-expire_after(slot + interval)
-return {'reserved', tostring(wait), string.format('%.6f', slot)}
+if ARGV[3] == '' then return reserve() end
+local slot = tonumber(ARGV[3])
+local at = math.max(slot, earliest)
+if at <= now then return go() end
+if slot >= earliest then return {'reserved', tostring(math.min(slot - now, horizon)), ARGV[3]} end
+-- Held back. Only the reservation right after the request that just went (a few milliseconds late, the
+-- normal case) keeps its place for a moment's wait; one held back by a Retry-After, or itself late
+-- behind others, gets a fresh slot behind the queue, so held-back reservations never wait for the same
+-- moment and wake together.
+local last = tonumber(state[2] or '0')
+local hold = tonumber(state[3] or '0')
+if hold <= now and slot >= last and at - now <= tonumber(ARGV[4]) then
+  return {'reserved', tostring(at - now), ARGV[3]}
+end
+return reserve()
 """
 
 # KEYS[1]: the host's hash. ARGV: seconds the host asked us to stay away. Slots already reserved are
@@ -72,6 +91,9 @@ return 1
 """
 
 DEFAULT_HORIZON = 120.0
+SHORT_WAIT = 0.25
+"""A wait this short is slept off in the fetching thread: cheaper than re-scheduling the task, and a
+reservation claimed a few milliseconds after the request before it went is the normal case."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +144,8 @@ class HostRateLimiter:
         """A slot for one request to ``host`` now, or how long to wait; ``reserved`` claims an earlier
         reservation instead of asking for a new slot."""
         state, wait, slot = self._script(
-            keys=[f"{self._prefix}:rate:{host.lower()}"],
-            args=[self.interval(host, crawl_delay), self._horizon, reserved or ""],
+            keys=[f"{self._prefix}:slots:{host.lower()}"],
+            args=[self.interval(host, crawl_delay), self._horizon, reserved or "", SHORT_WAIT],
         )
         state = state.decode() if isinstance(state, bytes) else str(state)
         slot_text = slot.decode() if isinstance(slot, bytes) else str(slot)
@@ -132,4 +154,4 @@ class HostRateLimiter:
     def push_back(self, host: str, seconds: float) -> None:
         """No slot for ``host`` before ``seconds`` from now (its 429 or 503 said Retry-After), for every
         worker, not only for the fetch that was told."""
-        self._push_back(keys=[f"{self._prefix}:rate:{host.lower()}"], args=[min(seconds, 3600.0)])
+        self._push_back(keys=[f"{self._prefix}:slots:{host.lower()}"], args=[min(seconds, 3600.0)])

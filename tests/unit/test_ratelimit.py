@@ -3,6 +3,7 @@ late, and a Retry-After push-back holds back slots that were already reserved.""
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import redis
@@ -20,6 +21,7 @@ def claim_when_due(limiter: HostRateLimiter, reserved: str, *, crawl_delay: floa
         slot = limiter.acquire(HOST, crawl_delay=crawl_delay, reserved=reserved)
         if slot.go:
             return time.monotonic()
+        reserved = slot.reserved or reserved  # a held-back reservation may be handed a fresh slot
         time.sleep(slot.wait)
     raise AssertionError("reserved slot never came due")
 
@@ -79,7 +81,7 @@ def test_hosts_do_not_share_a_budget(redis_client: redis.Redis, prefix: str) -> 
 def test_state_expires_once_the_host_is_idle(redis_client: redis.Redis, prefix: str) -> None:
     limiter = HostRateLimiter(redis_client, prefix, default_rate=10.0)
     assert limiter.acquire(HOST).go
-    ttl = redis_client.pttl(f"{prefix}:rate:{HOST}")
+    ttl = redis_client.pttl(f"{prefix}:slots:{HOST}")
     assert 0 < ttl <= 1100 + 100
 
 
@@ -88,4 +90,44 @@ def test_too_far_ahead_reserves_nothing(redis_client: redis.Redis, prefix: str) 
     for _ in range(4):
         limiter.acquire(HOST)  # go, +1, +2, +3 → the last is past the horizon
     later = limiter.acquire(HOST)
-    assert not later.go and later.reserved is None and later.wait > 2.5
+    assert not later.go and later.reserved is None and later.wait == 2.5  # ask again at the horizon
+
+
+def test_held_back_reservations_do_not_wake_as_a_herd(redis_client: redis.Redis, prefix: str) -> None:
+    """20 reservations, then a Retry-After: each held-back one is re-slotted once, not re-deferred
+    over and over, and the requests still go one interval apart."""
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=20.0)  # 0.05 s apart
+    assert limiter.acquire(HOST).go
+    waiting = [limiter.acquire(HOST) for _ in range(20)]
+    assert all(slot.reserved for slot in waiting)
+    limiter.push_back(HOST, 0.5)
+    pending = {index: (time.monotonic() + slot.wait, slot.reserved) for index, slot in enumerate(waiting)}
+    asked, reslotted, went = 0, 0, []
+    deadline = time.monotonic() + 10
+    while pending and time.monotonic() < deadline:
+        index, (due, reserved) = min(pending.items(), key=lambda item: item[1][0])
+        time.sleep(max(0.0, due - time.monotonic()))
+        slot = limiter.acquire(HOST, reserved=reserved)
+        asked += 1
+        if slot.go:
+            went.append(time.monotonic())
+            del pending[index]
+        else:
+            reslotted += slot.reserved != reserved
+            pending[index] = (time.monotonic() + slot.wait, slot.reserved)
+    assert not pending
+    # Each one held back by the Retry-After is re-slotted once; the rest may wait a moment in place.
+    assert reslotted <= len(waiting), reslotted
+    assert asked <= 3 * len(waiting), asked
+    assert min(b - a for a, b in itertools.pairwise(went)) >= 0.045
+
+
+def test_waits_never_exceed_the_horizon(redis_client: redis.Redis, prefix: str) -> None:
+    """A one-hour Retry-After does not become a one-hour countdown (past the broker's visibility timeout)."""
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=1.0, horizon=120.0)
+    reserved = limiter.acquire(HOST)
+    assert reserved.go
+    held = limiter.acquire(HOST)
+    limiter.push_back(HOST, 3600)
+    assert limiter.acquire(HOST).wait <= 120.0
+    assert held.reserved and limiter.acquire(HOST, reserved=held.reserved).wait <= 120.0
