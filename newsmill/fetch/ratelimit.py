@@ -6,8 +6,9 @@ with that countdown) instead of holding a worker thread (waits under ``SHORT_WAI
 the thread), and comes back to a slot that is its own: 60 URLs of one host make 60 reservations, not a
 stampede of retries. Every request that goes is also at least one interval after the host's last one
 and after its Retry-After, so a deferred task that comes back late cannot bunch up with the next one.
-Reservations never reach further than ``horizon`` ahead (a huge backlog of one host is told to come back later without reserving), so
-countdowns stay well inside the broker's visibility timeout. Time is Redis's clock, not the workers'.
+Reservations never reach further than ``horizon`` ahead (a huge backlog of one host is told to come
+back later without reserving), so countdowns stay well inside the broker's visibility timeout. Time is
+Redis's clock, not the workers'.
 """
 
 from __future__ import annotations
