@@ -14,18 +14,25 @@ from collections.abc import Iterable
 _PREFIX = re.compile(
     r"^(?:(?:this\s+(?:post|article|story)\s+(?:was\s+)?)?(?:written|posted|reported|published|recipe|article|"
     r"story|words|reviewed|edited|compiled|photos?|text)\s+by|(?:view|see)\s+(?:all|more)\s+posts(?:\s+by)?|"
-    r"more\s+posts\s+by|read\s+more\s+(?:about|from|by)|about\s+the\s+author|about\s+the|by|author|authors)\b"
+    r"more\s+posts\s+by|read\s+more\s+(?:about|from|by)|about\s+the\s+author|about\s+the|by|author|authors|"
+    # "by" in Spanish/Portuguese, French, Dutch and the Scandinavian languages ("von" and "di" are also
+    # name particles, so they stay).
+    r"por|par|door|av)\b"
     r"[\s:|–-]*",
     re.IGNORECASE,
 )
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
-# Month names that are also first names or surnames (Jo March, Theresa May): they end a name only when a
-# day follows or two name words precede them.
-_NAME_MONTHS = frozenset({"april", "may", "june", "july", "august", "march"})
 _MONTH_TOKENS = frozenset(_MONTHS) | frozenset(month[:3] for month in _MONTHS) | {"sept"}
-# Words that start a date or update note after the name, or a separator before one.
-_NOTE_TOKENS = frozenset({"updated", "last", "published", "posted", "on", "at", "|", "•", "·", "-", "–", "—"})
+# Month names that are also names (Jo March, Theresa May, Wang Jun, María del Mar): these and the
+# abbreviations end a name only when a day or year follows them.
+_NAME_MONTHS = frozenset({"april", "may", "june", "july", "august", "march"})
+# Separators a byline puts between the name and a date or a role: the name always ends there.
+_SEPARATORS = frozenset({"|", "•", "·", "-", "–", "—"})
+# Words that start an update note. "Last" and "On" are also surnames (Jonathan V. Last), so they end a
+# name only when the note goes on (``Last updated``, ``On December 9``).
+_NOTE_WORDS = frozenset({"updated", "published", "posted", "modified"})
+_NOTE_STARTS = frozenset({"last", "on", "at"})
 # Job titles that follow a name in bylines; the name ends at the first of them (or at a modifier before it).
 _ROLES = frozenset({
     "editor", "writer", "reporter", "correspondent", "contributor", "columnist", "journalist", "author",
@@ -42,12 +49,24 @@ _NOT_NAMES = frozenset({"name", "author", "the author", "admin", "human", "staff
 _SUFFIX_PUNCTUATION = " ,;:|•·-–—"
 
 
-def _ends_at_month(word: str, index: int, words: list[str]) -> bool:
-    if word not in _MONTH_TOKENS:
-        return False
-    if word not in _NAME_MONTHS:
+def _is_date_part(word: str) -> bool:
+    return word.rstrip(",.").isdigit()
+
+
+def _ends_name(words: list[str], index: int) -> bool:
+    """Whether the name ends before ``words[index]`` (a separator, an update note or a date)."""
+    word = words[index]
+    following = words[index + 1] if index + 1 < len(words) else ""
+    if word in _SEPARATORS or word in _NOTE_WORDS:
         return True
-    return index >= 2 or (index + 1 < len(words) and words[index + 1].rstrip(",").isdigit())
+    if word in _NOTE_STARTS:
+        return following in _NOTE_WORDS or following in _MONTH_TOKENS or _is_date_part(following)
+    if word in _MONTH_TOKENS:
+        if _is_date_part(following):
+            return True
+        # A full month that is no name, last in the entry: "Jordana Cepelewicz December".
+        return word in _MONTHS and word not in _NAME_MONTHS and not following
+    return False
 
 
 def tidy_author(raw: str) -> str | None:
@@ -58,14 +77,14 @@ def tidy_author(raw: str) -> str | None:
     text = _PREFIX.sub("", text).strip(_SUFFIX_PUNCTUATION)
     tokens = text.split()
     words = [token.casefold().strip(".,:;") for token in tokens]
-    if not words or words[0] in _NOTE_TOKENS or all(word in _ROLES | _ROLE_MODIFIERS for word in words):
+    if not words or _ends_name(words, 0) or all(word in _ROLES | _ROLE_MODIFIERS for word in words):
         return None  # "Updated January 3", "Trial Attorney": a note or a role, no name
     kept: list[str] = []
-    for index, (token, word) in enumerate(zip(tokens, words, strict=True)):
+    for index, token in enumerate(tokens):
         rest = words[index:]
-        if index and (word in _NOTE_TOKENS or token.isdigit() or _ends_at_month(word, index, words)):
+        if index and _ends_name(words, index):
             break
-        if index and word in _ROLES | _ROLE_MODIFIERS and (
+        if index and words[index] in _ROLES | _ROLE_MODIFIERS and (
                 len(kept) >= 2 or (len(rest) >= 2 and all(w in _ROLES | _ROLE_MODIFIERS for w in rest))):
             break  # "Keith Barry Senior Autos Reporter", "HomeAdvisor Staff Writer"; not "Mark Head"
         kept.append(token)

@@ -28,7 +28,9 @@ from tests.unit.test_clean_html import PARAGRAPHS, html_doc
     ("Recipe by PJ Hamel", "PJ Hamel"),
     ("View all posts by Ray Ansari", "Ray Ansari"),
     ("By: Jane Doe", "Jane Doe"),
-    ("Yucy 3", "Yucy"),
+    ("Jordana Cepelewicz Dec 19, 2025", "Jordana Cepelewicz"),
+    ("Door Jan de Vries", "Jan de Vries"),
+    ("Por Juan Pérez", "Juan Pérez"),
     # Names that look like the decoration and must survive it.
     ("M.al-Frieh", "M.al-Frieh"),
     ("H. Said", "H. Said"),
@@ -39,6 +41,15 @@ from tests.unit.test_clean_html import PARAGRAPHS, html_doc
     ("Byron Smith", "Byron Smith"),
     ("Smith, John", "Smith, John"),
     ("Anna-Lena Müller", "Anna-Lena Müller"),
+    # Found in review: month abbreviations, note words and numbers that belong to the name.
+    ("Wang Jun", "Wang Jun"),
+    ("María del Mar Sánchez", "María del Mar Sánchez"),
+    ("Pieter Jan Mol", "Pieter Jan Mol"),
+    ("Theresa Mary May", "Theresa Mary May"),
+    ("Jonathan V. Last", "Jonathan V. Last"),
+    ("FOX 5 DC", "FOX 5 DC"),
+    ("Channel 4 News", "Channel 4 News"),
+    ("Parker Smith", "Parker Smith"),
 ])
 def test_bylines_are_reduced_to_the_name(raw: str, name: str) -> None:
     assert tidy_author(raw) == name
@@ -72,8 +83,13 @@ def test_json_ld_author_references_are_resolved() -> None:
     ]}
     assert json_ld_authors(page_with_json_ld(data)) == ["Doris Munoz"]
     assert json_ld_authors(page_with_json_ld(
-        {"@type": "NewsArticle", "author": [{"@type": "Organization", "name": "Example News"}, "Ziyi Xu"]})) \
+        {"@type": "NewsArticle", "author": [{"@type": "Organization", "name": "Example News"},
+                                           {"@type": "NewsMediaOrganization", "name": "Example Media"}, "Ziyi Xu"]})) \
         == ["Ziyi Xu"]
+    # An article the page mentions has its own author, who is not this page's.
+    assert json_ld_authors(page_with_json_ld(
+        {"@type": "NewsArticle", "author": "Alice Real",
+         "mentions": [{"@type": "NewsArticle", "author": "Bob Other"}]})) == ["Alice Real"]
 
 
 @pytest.mark.parametrize(("data", "name"), [
