@@ -12,26 +12,35 @@ dropped, 34 of 150 other pages caught (products, forums, shop collections).
 
 from __future__ import annotations
 
-from newsmill.clean.structured import ARTICLE_TYPES, json_ld_types, og_type
+from newsmill.clean.structured import ARTICLE_TYPES, json_ld_top_types, json_ld_types, microdata_types, og_type
 
-# Types that mean "this page is a product, a shop listing or a discussion". ``Offer`` alone is not
-# among them: course and event pages carry offers too.
+# Types that mean "this page is a product, a shop listing or a discussion", when a page declares one as
+# what it describes (top level), not nested in something else. ``Offer`` alone is not among them:
+# course and event pages carry offers too.
 NON_ARTICLE_TYPES = frozenset({
     "product", "productgroup", "aggregateoffer", "discussionforumposting", "qapage", "collectionpage",
     "searchresultspage",
 })
 NON_ARTICLE_OG_PREFIXES = ("product", "ebay-objects")
+_PRODUCT_TYPES = frozenset({"product", "productgroup"})
+_OFFER_TYPES = frozenset({"offer", "aggregateoffer"})
 
 
 def non_article_evidence(html: str) -> str | None:
     """Why the page declares itself not an article (for the drop message), or None."""
-    types = json_ld_types(html)
     og = og_type(html)
-    if types & ARTICLE_TYPES or (og or "").startswith("article"):
+    every = json_ld_types(html)
+    top = json_ld_top_types(html)
+    # Any article type anywhere keeps the page, and so does a Review as the thing it describes.
+    if (every | microdata_types(html)) & ARTICLE_TYPES or "review" in top or (og or "").startswith("article"):
         return None
-    declared = sorted(types & NON_ARTICLE_TYPES)
+    declared = top & NON_ARTICLE_TYPES
+    if not every & _OFFER_TYPES:
+        # A product with nothing for sale is described, not sold: a product review marked up the way
+        # search engines recommend (Product → Review) looks like this.
+        declared -= _PRODUCT_TYPES
     if declared:
-        return f"its JSON-LD declares {', '.join(declared)} and no article type"
+        return f"its JSON-LD declares {', '.join(sorted(declared))} and no article type"
     if og and og.startswith(NON_ARTICLE_OG_PREFIXES):
         return f"its og:type is {og!r} and it declares no article type"
     return None

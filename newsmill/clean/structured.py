@@ -21,6 +21,7 @@ ARTICLE_TYPES = frozenset({
 _AUTHORED_TYPES = ARTICLE_TYPES | {"webpage", "itempage"}
 
 _JSON_LD = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+_ITEMTYPE = re.compile(r'itemtype\s*=\s*["\']([^"\']+)["\']', re.IGNORECASE)
 _TYPE_VALUE = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
 _OG_TYPE = (
     re.compile(r'<meta[^>]+property=["\']og:type["\'][^>]*?content=["\']([^"\']*)["\']', re.IGNORECASE),
@@ -61,8 +62,46 @@ def _parsed_blocks(html: str) -> Iterator[Any | str]:
             continue
         try:
             yield json.loads(block)
-        except ValueError:
+        except (ValueError, RecursionError):
             yield block
+
+
+def _top_nodes(data: Any) -> list[dict[str, Any]]:
+    """The things a JSON-LD block describes: the block itself (or each item of a list), the members of its
+    ``@graph`` and their ``mainEntity``; not other objects nested inside them (a product a review is
+    about, an article mentioned)."""
+    items = data if isinstance(data, list) else [data]
+    nodes: list[dict[str, Any]] = []
+    for item in items:
+        if isinstance(item, dict):
+            nodes.append(item)
+            graph = item.get("@graph")
+            if isinstance(graph, list):
+                nodes.extend(member for member in graph if isinstance(member, dict))
+    # A WebPage's mainEntity is what the page is about (a forum thread is WebPage → DiscussionForumPosting).
+    for node in list(nodes):
+        main = node.get("mainEntity")
+        nodes.extend(entity for entity in (main if isinstance(main, list) else [main]) if isinstance(entity, dict))
+    return nodes
+
+
+def json_ld_top_types(html: str) -> set[str]:
+    """The ``@type`` of each top-level JSON-LD node (see :func:`_top_nodes`); of a block that does not
+    parse, its first ``@type``, which is the outer object's in every block seen in practice."""
+    types: set[str] = set()
+    for block in _parsed_blocks(html):
+        if isinstance(block, str):
+            first = _TYPE_VALUE.search(block)
+            if first:
+                types.update(short_type(name) for name in re.findall(r'"([^"]+)"', first.group(1)))
+        else:
+            types.update(kind for node in _top_nodes(block) for kind in _types_of(node))
+    return types
+
+
+def microdata_types(html: str) -> set[str]:
+    """schema.org types named by microdata ``itemtype`` attributes."""
+    return {short_type(value) for match in _ITEMTYPE.finditer(html) for value in match.group(1).split()}
 
 
 def json_ld_types(html: str) -> set[str]:
@@ -93,15 +132,17 @@ def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[str]
         elif isinstance(entry, dict):
             if "name" not in entry and isinstance(entry.get("@id"), str):
                 entry = by_id.get(entry["@id"], entry)  # a reference to a Person node elsewhere
-            # An organisation as "author" is nearly always the publisher, not a byline.
-            if "organization" in _types_of(entry) or not isinstance(entry.get("name"), str):
+            # An organisation (NewsMediaOrganization, Corporation…) as "author" is nearly always the
+            # publisher, not a byline.
+            if any(kind.endswith("organization") or kind == "corporation" for kind in _types_of(entry)) \
+                    or not isinstance(entry.get("name"), str):
                 continue
             yield entry["name"]
 
 
 def json_ld_authors(html: str) -> list[str]:
-    """Names in the ``author`` of the page's article (or web page) nodes, ``@id`` references resolved;
-    authors of reviews, comments and other embedded things are not the page's."""
+    """Names in the ``author`` of the page's top-level article (or web page) nodes, ``@id`` references
+    resolved; authors of reviews, comments, mentioned articles and other embedded things are not the page's."""
     names: list[str] = []
     for block in _parsed_blocks(html):
         if isinstance(block, str):
@@ -109,7 +150,7 @@ def json_ld_authors(html: str) -> list[str]:
         nodes = list(_nodes(block))
         # Only nodes that say something: ``{"@id": …}`` alone is a reference, not the definition.
         by_id = {node["@id"]: node for node in nodes if isinstance(node.get("@id"), str) and len(node) > 1}
-        for node in nodes:
+        for node in _top_nodes(block):
             if "author" in node and set(_types_of(node)) & _AUTHORED_TYPES:
                 names.extend(name for name in _author_names(node["author"], by_id) if name not in names)
     return names

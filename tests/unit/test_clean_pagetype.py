@@ -43,11 +43,16 @@ def test_real_product_and_forum_pages_are_not_articles(name: str, url: str, decl
 
 @pytest.mark.parametrize("json_ld", [
     {"@context": "https://schema.org", "@type": "Product", "name": "Socks", "offers": {"@type": "Offer"}},
-    {"@context": "https://schema.org", "@graph": [{"@type": "WebPage"}, {"@type": ["ProductGroup"]}]},
+    {"@context": "https://schema.org", "@graph": [{"@type": "WebPage"},
+                                                  {"@type": ["ProductGroup"], "offers": {"@type": "Offer"}}]},
     [{"@type": "BreadcrumbList"}, {"@type": "http://schema.org/DiscussionForumPosting"}],
     {"@type": "schema:QAPage"},
+    # A forum thread as the WebPage's main entity.
+    {"@type": "WebPage", "mainEntity": {"@type": "DiscussionForumPosting", "headline": "Thread"}},
+    # A shop page with customer reviews is still a shop page.
+    {"@type": "Product", "offers": {"@type": "Offer"}, "review": [{"@type": "Review"}, {"@type": "Review"}]},
     # Broken JSON (a trailing comma) is still read for its @type.
-    '{"@context": "https://schema.org", "@type": "Product", "name": "Socks",}',
+    '{"@context": "https://schema.org", "@type": "Product", "offers": {"@type": "Offer"},}',
 ])
 def test_declared_non_article_types_drop_the_page(json_ld: object) -> None:
     with pytest.raises(Drop) as caught:
@@ -72,6 +77,12 @@ def test_product_og_type_drops_the_page(og: str) -> None:
     ({"@type": ["Course"], "offers": {"@type": "Offer", "price": "0"}}, "website"),
     (None, "website"),
     (None, None),
+    # A product review marked up as search engines recommend: a Product, nothing for sale, a Review in it.
+    ({"@type": "Product", "name": "Phone", "review": {"@type": "Review", "author": {"@type": "Person"}}},
+     "website"),
+    ({"@type": "Review", "itemReviewed": {"@type": "Product", "offers": {"@type": "Offer"}}}, None),
+    # Products nested in something else (an article's affiliate box) say nothing about the page.
+    ({"@type": "ItemList", "itemListElement": [{"@type": "Product", "offers": {"@type": "Offer"}}]}, None),
 ])
 def test_articles_and_undeclared_pages_are_kept(json_ld: object | None, og: str | None) -> None:
     record = clean(html_doc(page(json_ld=json_ld, og=og), url="https://example.org/story"))
@@ -85,3 +96,17 @@ def test_types_are_read_from_every_block_and_nesting_level() -> None:
     assert json_ld_types(html) == {"webpage", "thing", "product", "organization"}
     assert og_type('<meta content="Product.Item" property="og:type">') == "product.item"
     assert non_article_evidence(page()) is None
+
+
+def test_microdata_article_type_keeps_the_page() -> None:
+    """An article typed only by microdata, with a shop widget's Product in JSON-LD."""
+    html = page(json_ld={"@type": "Product", "offers": {"@type": "Offer"}}).replace(
+        "<article>", '<article itemscope itemtype="https://schema.org/NewsArticle">')
+    assert non_article_evidence(html) is None
+
+
+def test_pathological_json_ld_does_not_fail_the_article() -> None:
+    deep = '{"@type": "NewsArticle", "a": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert non_article_evidence(page(json_ld=deep)) is None
+    record = clean(html_doc(page(json_ld=deep), url="https://example.org/deep"))
+    assert record.text
