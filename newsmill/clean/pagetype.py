@@ -7,7 +7,7 @@ the WCXB development split they also drop about 1 % of real articles, and a lost
 than a stray product page. What a page declares about itself is far safer: a schema.org JSON-LD
 type such as ``Product`` or ``DiscussionForumPosting``, or an ``og:type`` of ``product``, with no
 article type anywhere on the page. Measured with ``python bench/page_types.py``: 0 of 792 articles
-dropped, 34 of 150 other pages caught (products, forums, shop collections).
+dropped, 32 of 150 other pages caught (products, forums, shop collections).
 """
 
 from __future__ import annotations

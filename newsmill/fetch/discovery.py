@@ -113,7 +113,7 @@ def _date(text: str | None) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -180,13 +180,14 @@ def sitemap_links(fetcher: Fetcher, sitemap_url: str, options: DiscoveryOptions)
         yield from (page for page, when in entries.pages if _recent(when, options.since))
 
 
-def _feed_date(text: str | None) -> datetime | None:
-    """An RSS date (RFC 822: ``Tue, 14 May 2024 08:40:00 GMT``) or an ISO 8601 one (Atom, JSON Feed, dc:date)."""
-    if not text or not text.strip():
+def _feed_date(text: object) -> datetime | None:
+    """An RSS date (RFC 822: ``Tue, 14 May 2024 08:40:00 GMT``) or an ISO 8601 one (Atom, JSON Feed,
+    dc:date); None for anything else, a feed's dates being whatever its generator wrote."""
+    if not isinstance(text, str) or not text.strip():
         return None
     try:
         value = parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return _date(text.strip().replace("Z", "+00:00"))
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -194,10 +195,11 @@ def _feed_date(text: str | None) -> datetime | None:
 def _json_feed_dates(text: str) -> dict[str, datetime]:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
+    items = data.get("items") if isinstance(data, dict) else None
     dates: dict[str, datetime] = {}
-    for item in data.get("items", []) if isinstance(data, dict) else []:
+    for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
         link = item.get("url") or item.get("external_url")

@@ -121,6 +121,18 @@ def test_feed_entry_dates_of_every_format() -> None:
     assert feed_entry_dates("{broken json") == {}
 
 
+@pytest.mark.parametrize("feed", [
+    '{"items": null}',
+    '{"items": [{"url": "https://n.example/a", "date_published": 1715676000}]}',
+    '{"items": [{"url": "https://n.example/a", "date_published": ["2024-05-14"]}]}',
+    '{"items": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    "<rss><channel><item><link>https://n.example/a</link>"
+    "<pubDate>Tue, 14 May 2024 08:40:00 +99999999999999999999</pubDate></item></channel></rss>",
+])
+def test_odd_feeds_give_no_dates_instead_of_failing_the_enqueue(feed: str) -> None:
+    assert feed_entry_dates(feed) == {}
+
+
 def test_sitemap_index_news_and_gzip_with_since(site: Site, fetcher: Fetcher, redis_client: redis.Redis,
                                                prefix: str) -> None:
     """The index leads to the news sitemap and the gzipped page sitemap; --since keeps entries dated
