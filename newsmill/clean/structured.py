@@ -6,6 +6,7 @@ Many pages ship broken JSON-LD (trailing commas, raw newlines); where a block do
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -53,17 +54,23 @@ def _nodes(data: Any) -> Iterator[dict[str, Any]]:
             stack.extend(node)
 
 
-def _parsed_blocks(html: str) -> Iterator[Any | str]:
-    """Each JSON-LD block, parsed; a block that does not parse comes back as its raw text."""
+@functools.lru_cache(maxsize=4)
+def _parsed_blocks(html: str) -> tuple[Any | str, ...]:
+    """Each JSON-LD block, parsed; a block that does not parse comes back as its raw text.
+
+    Cached: the clean stage asks about one page's types, top-level types and authors in turn, and the
+    page's blocks are parsed once. The key is the page string itself, whose hash Python keeps."""
+    blocks: list[Any | str] = []
     for match in _JSON_LD.finditer(html):
         block = match.group(1).strip()
         if len(block) > _MAX_JSON_LD_CHARS:
-            yield block
+            blocks.append(block)
             continue
         try:
-            yield json.loads(block)
+            blocks.append(json.loads(block))
         except (ValueError, RecursionError):
-            yield block
+            blocks.append(block)
+    return tuple(blocks)
 
 
 def _top_nodes(data: Any) -> list[dict[str, Any]]:
