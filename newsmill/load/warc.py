@@ -18,16 +18,10 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from newsmill.errors import Drop, Failure
+from newsmill.fetch.content import HTML_TYPES, media_type
 from newsmill.ids import id_for_content, id_for_url
 from newsmill.load.decode import decode_html, looks_binary
 from newsmill.record import Document, Source, WorkItem
-
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def _media_type(content_type: str | None) -> str:
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
 
 def _charset(content_type: str | None) -> str | None:
     for parameter in (content_type or "").split(";")[1:]:
@@ -42,11 +36,11 @@ def _page_content_type(record: Any) -> str | None:
     if record.rec_type == "response" and record.http_headers is not None:
         status = record.http_headers.get_statuscode() or ""
         content_type = record.http_headers.get_header("Content-Type")
-        if status.startswith("2") and _media_type(content_type) in _HTML_TYPES:
+        if status.startswith("2") and media_type(content_type) in HTML_TYPES:
             return str(content_type)
     elif record.rec_type == "resource":
         content_type = record.rec_headers.get_header("Content-Type")
-        if _media_type(content_type) in _HTML_TYPES:
+        if media_type(content_type) in HTML_TYPES:
             return str(content_type)
     return None
 
