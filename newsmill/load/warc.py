@@ -23,6 +23,10 @@ from newsmill.ids import id_for_content, id_for_url
 from newsmill.load.decode import decode_html, looks_binary
 from newsmill.record import Document, Source, WorkItem
 
+_GZIP_START = b"\x1f\x8b"
+_WARC_START = b"WARC/"
+
+
 def _charset(content_type: str | None) -> str | None:
     for parameter in (content_type or "").split(";")[1:]:
         name, _, value = parameter.partition("=")
@@ -65,6 +69,12 @@ def load_warc_record(item: WorkItem, *, max_bytes: int) -> Document:
     source = item.source
     try:
         with open(source.location, "rb") as file:
+            file.seek(source.offset or 0)
+            # A record starts with its gzip member or with "WARC/". Elsewhere warcio would skip ahead
+            # to the next record it can read, which is another page, not this input (the file changed,
+            # or the offset is wrong).
+            if not file.read(len(_WARC_START)).startswith((_GZIP_START, _WARC_START)):
+                raise Failure("unreadable", f"no WARC record starts at offset {source.offset} of {source.location}")
             file.seek(source.offset or 0)
             record = next(iter(ArchiveIterator(file)), None)
             if record is None:
