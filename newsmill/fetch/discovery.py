@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import courlan
@@ -118,6 +119,16 @@ def _date(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _parse_xml(data: bytes) -> Any:
+    """The root element of a feed or sitemap, or None: entities are not expanded, nothing is fetched,
+    and broken markup is read as far as it goes."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+
+
 def parse_sitemap(data: bytes) -> SitemapEntries:
     """Pages and child sitemaps of an XML sitemap (urlset or sitemapindex) or a text sitemap, each with
     its date: ``news:publication_date`` if present, else ``lastmod``."""
@@ -128,8 +139,7 @@ def parse_sitemap(data: bytes) -> SitemapEntries:
             if line.strip().startswith(("http://", "https://")):
                 pages.append((line.strip(), None))
         return SitemapEntries(pages, sitemaps)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-    root = etree.fromstring(data, parser)
+    root = _parse_xml(data)
     if root is None:
         return SitemapEntries(pages, sitemaps)
     for entry in root:
@@ -216,11 +226,7 @@ def feed_entry_dates(text: str) -> dict[str, datetime]:
     stripped = text.strip()
     if stripped.startswith("{"):
         return _json_feed_dates(stripped)
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-    try:
-        root = etree.fromstring(stripped.encode("utf-8"), parser)
-    except etree.XMLSyntaxError:
-        return {}
+    root = _parse_xml(stripped.encode("utf-8"))
     dates: dict[str, datetime] = {}
     for entry in root.iter() if root is not None else ():
         if _local(entry.tag) not in ("item", "entry"):
