@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from redis import exceptions as redis_errors
+
 
 class Drop(Exception):
     """The input is not (or no longer) an article: the record ends with status ``dropped``.
@@ -53,3 +55,32 @@ class Deferred(Retryable):
 
 class Unchanged(Exception):
     """A conditional re-fetch was answered ``304 Not Modified``: the article is as delivered before."""
+
+
+class InfrastructureError(Retryable):
+    """Something the pipeline stands on failed (Redis, a sink's file), not the input: retried with
+    back-off like any retryable failure, and never turned into a verdict on the article.
+
+    Codes: ``redis_unavailable`` (no connection, timeout, loading, read-only replica), ``redis_full``
+    (Redis at ``maxmemory`` refused a write), ``sink_error`` (a sink could not write: the OS message
+    says why).
+    """
+
+
+def infrastructure_error(exc: BaseException) -> InfrastructureError | None:
+    """The infrastructure failure ``exc`` stands for, or ``None`` if it is not one.
+
+    Redis errors are classified by type, so a Redis outage met anywhere (the rate limiter, the dedup
+    index, a claim check) is retried instead of failing the article as ``internal_error``.
+    """
+    if isinstance(exc, InfrastructureError):
+        return exc
+    if isinstance(exc, redis_errors.OutOfMemoryError):
+        return InfrastructureError("redis_full", f"Redis is out of memory: {exc}")
+    if isinstance(exc, _REDIS_UNAVAILABLE):
+        return InfrastructureError("redis_unavailable", f"{type(exc).__name__}: {exc}")
+    return None
+
+
+_REDIS_UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
+                      redis_errors.ReadOnlyError, redis_errors.MasterDownError, redis_errors.TryAgainError)

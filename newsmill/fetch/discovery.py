@@ -33,6 +33,7 @@ from newsmill.fetch.state import Resume, SeenUrls
 from newsmill.ids import canonical_url
 from newsmill.load.decode import decode_html
 from newsmill.record import Source
+from newsmill.retry import RetryPolicy
 from newsmill.settings import FetchOptions
 
 log = structlog.get_logger("newsmill.discovery")
@@ -40,6 +41,7 @@ log = structlog.get_logger("newsmill.discovery")
 MAX_SITEMAPS = 1000
 """Sitemap files followed from one input at most (indexes can nest and loop)."""
 MAX_ATTEMPTS = 3
+_RETRIES = RetryPolicy(max_retries=MAX_ATTEMPTS - 1, cap=30.0)
 _GZIP = b"\x1f\x8b"
 
 
@@ -69,11 +71,11 @@ def fetch_patiently(fetcher: Fetcher, url: str, kind: Kind, *, sleep: Callable[[
         except Deferred as deferred:
             sleep(deferred.delay)
         except Retryable as exc:
-            attempt += 1
-            if attempt >= MAX_ATTEMPTS:
+            if _RETRIES.exhausted(attempt):
                 raise DiscoveryError(f"{url}: {exc.code} {exc.message}") from None
             resume = None
-            sleep(min(30.0, exc.retry_after if exc.retry_after is not None else 2.0 ** attempt))
+            sleep(_RETRIES.delay(attempt, exc.retry_after))
+            attempt += 1
         except Drop as exc:
             raise DiscoveryError(f"{url}: {exc.reason} {exc.message}") from None
         except Failure as exc:
