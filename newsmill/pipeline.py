@@ -18,7 +18,7 @@ from typing import Literal
 import structlog
 
 from newsmill import enrich as enrichment
-from newsmill.errors import Deferred, Drop, Failure, Retryable
+from newsmill.errors import Deferred, Drop, Failure, InfrastructureError, Retryable, infrastructure_error
 from newsmill.extract import extract
 from newsmill.fetch.state import ValidatorStore
 from newsmill.ids import id_for_source_key, id_for_url
@@ -176,7 +176,9 @@ def default_error_code(exc: BaseException) -> str:
 
 def run_stage(stage: Stage, payload: Payload, res: Resources, *,
               error_code: Callable[[BaseException], str] = default_error_code) -> Payload:
-    """Run one stage under the pipeline's rules. Raises only :class:`Retryable`."""
+    """Run one stage under the pipeline's rules. Raises only :class:`Retryable` (including
+    :class:`~newsmill.errors.InfrastructureError`: Redis or a sink failing is never a verdict on the
+    article)."""
     if isinstance(payload, ArticleRecord) and payload.is_final and stage.name != SINK.name:
         return payload
     try:
@@ -188,20 +190,35 @@ def run_stage(stage: Stage, payload: Payload, res: Resources, *,
     except Failure as failure:
         return end_record(payload, status="failed", reason=failure.code, message=failure.message)
     except Exception as exc:  # a bug or an unforeseen input must not kill the pipeline
+        infra = infrastructure_error(exc)
+        if infra is not None:
+            raise infra from exc
         code = error_code(exc)
         log.exception("stage.error", stage=stage.name, code=code)
         return end_record(payload, status="failed", reason=code, message=f"{type(exc).__name__}: {exc}")
 
 
-def process(item: WorkItem, res: Resources, *, retry_delays: tuple[float, ...] = (0.5, 2.0, 5.0)
-            ) -> ArticleRecord:
-    """Run one input through every stage in this process, retrying retryable failures in place.
+def dead_letter(record: ArticleRecord, res: Resources) -> ArticleRecord:
+    """A record the JSONL file refused after every retry (``failed``/``sink_error``): delivered to the
+    result and dead-letter streams only, and counted. Raises if Redis refuses it too."""
+    _outcome, delivered = res.delivery.deliver(record, to_file=False)
+    log.error("article.dead_lettered", article_id=delivered.id, job_id=delivered.job_id,
+              source=delivered.source.key, reason=delivered.reason, message=delivered.message)
+    return delivered
 
-    A deferral (a host over its politeness budget) is waited out and is not a retry attempt.
+
+def process(item: WorkItem, res: Resources) -> ArticleRecord:
+    """Run one input through every stage in this process, retrying retryable failures in place with the
+    project's retry policy (:mod:`newsmill.retry`).
+
+    A deferral (a host over its politeness budget) is waited out and is not a retry attempt; neither is a
+    wait for Redis, which is given up after ``outage_window`` seconds.
     """
     payload: Payload = item
-    for stage in stages_for(item.source, res.settings.enrich):
-        delays = list(retry_delays)
+    settings = res.settings
+    for stage in stages_for(item.source, settings.enrich):
+        retries = outages = 0
+        outage_started: float | None = None
         while True:
             try:
                 payload = run_stage(stage, payload, res)
@@ -209,9 +226,19 @@ def process(item: WorkItem, res: Resources, *, retry_delays: tuple[float, ...] =
             except Deferred as deferred:
                 time.sleep(min(60.0, max(0.0, deferred.delay)))
             except Retryable as exc:
-                if not delays:
-                    payload = end_record(payload, status="failed", reason=exc.code, message=exc.message)
-                    break
-                time.sleep(min(60.0, exc.retry_after if exc.retry_after is not None else delays[0]))
-                delays.pop(0)
+                is_outage = isinstance(exc, InfrastructureError) and exc.code != "sink_error"
+                if is_outage:
+                    outage_started = outage_started or time.monotonic()
+                    if time.monotonic() - outage_started <= settings.outage_window:
+                        time.sleep(settings.outage_policy.delay(outages))
+                        outages += 1
+                        continue
+                elif not settings.retry_policy.exhausted(retries):
+                    time.sleep(min(60.0, settings.retry_policy.delay(retries, exc.retry_after)))
+                    retries += 1
+                    continue
+                payload = end_record(payload, status="failed", reason=exc.code, message=exc.message)
+                if stage.name == SINK.name:
+                    payload = dead_letter(_expect_record(payload), res)
+                break
     return _expect_record(payload)

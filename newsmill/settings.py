@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from newsmill.retry import RetryPolicy
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_USER_AGENT = "newsmill/0.1 (+https://github.com/newsmill/newsmill)"
 
@@ -77,6 +79,20 @@ class Settings:
     max_retries: int = 3
     max_deliveries: int = 3
     """A message redelivered this many times (its worker died each time) ends as ``failed``."""
+    outage_window: float = 900.0
+    """Seconds a task keeps retrying while Redis is unreachable or full (not counted as attempts) before
+    it gives up on that message; the reconciler still drives the input again once Redis is back."""
+    max_redrives: int = 3
+    """Times the reconciler drives an input again after it made no progress, before it ends ``failed``/``lost``."""
+    visibility_timeout: float | None = None
+    """Seconds before the Redis broker hands an unacknowledged message to another worker (default: an hour,
+    at least four hard time limits). The reconciler re-drives lost inputs long before; this is the backstop."""
+    heartbeat_interval: float = 2.0
+    """Seconds between a worker's heartbeats in Redis (which tasks it holds); three missed mean it is gone."""
+    reconcile_interval: float = 5.0
+    """Seconds between the reconciler's passes over unfinished inputs (one worker at a time runs it)."""
+    reconcile_grace: float = 30.0
+    """Seconds an input handed to a queue may wait once its queue is empty, before it counts as lost."""
     io_concurrency: int = 16
     cpu_concurrency: int = max(1, os.cpu_count() or 1)
     log_format: str = "auto"
@@ -85,6 +101,32 @@ class Settings:
     @property
     def effective_broker_url(self) -> str:
         return self.broker_url or self.redis_url
+
+    @property
+    def effective_visibility_timeout(self) -> float:
+        if self.visibility_timeout is not None:
+            return self.visibility_timeout
+        return max(3600.0, self.hard_time_limit * 4)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """Retries of retryable failures (timeouts, 5xx, a sink that cannot write)."""
+        return RetryPolicy(max_retries=self.max_retries)
+
+    @property
+    def outage_policy(self) -> RetryPolicy:
+        """Waits while Redis is unreachable or full: short, capped, and bounded by ``outage_window``."""
+        return RetryPolicy(max_retries=1_000_000, base=1.0, cap=30.0)
+
+    @property
+    def node_ttl(self) -> float:
+        """A worker that missed three heartbeats is gone."""
+        return 3 * self.heartbeat_interval + 1.0
+
+    @property
+    def running_limit(self) -> float:
+        """How long a task can legitimately run: the hard time limit, plus a margin for the pool to notice."""
+        return self.hard_time_limit + 30.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -122,6 +164,13 @@ class Settings:
             hard_time_limit=_env_float(env, "NEWSMILL_HARD_TIME_LIMIT", defaults.hard_time_limit),
             max_retries=_env_int(env, "NEWSMILL_MAX_RETRIES", defaults.max_retries),
             max_deliveries=_env_int(env, "NEWSMILL_MAX_DELIVERIES", defaults.max_deliveries),
+            outage_window=_env_float(env, "NEWSMILL_OUTAGE_WINDOW", defaults.outage_window),
+            max_redrives=_env_int(env, "NEWSMILL_MAX_REDRIVES", defaults.max_redrives),
+            visibility_timeout=_env_float(env, "NEWSMILL_VISIBILITY_TIMEOUT", -1.0)
+            if env.get("NEWSMILL_VISIBILITY_TIMEOUT") else None,
+            heartbeat_interval=_env_float(env, "NEWSMILL_HEARTBEAT_INTERVAL", defaults.heartbeat_interval),
+            reconcile_interval=_env_float(env, "NEWSMILL_RECONCILE_INTERVAL", defaults.reconcile_interval),
+            reconcile_grace=_env_float(env, "NEWSMILL_RECONCILE_GRACE", defaults.reconcile_grace),
             io_concurrency=_env_int(env, "NEWSMILL_IO_CONCURRENCY", defaults.io_concurrency),
             cpu_concurrency=_env_int(env, "NEWSMILL_CPU_CONCURRENCY", defaults.cpu_concurrency),
             log_format=env.get("NEWSMILL_LOG_FORMAT") or defaults.log_format,

@@ -1,16 +1,19 @@
 """Exactly-once delivery of records to the JSONL file and the Redis stream.
 
-A worker can die after writing and before acknowledging, and the message is then delivered again
-(``acks_late``). Delivery therefore runs in two steps keyed by job and input:
+A worker can die after writing and before acknowledging, a message can be delivered twice (``acks_late``,
+a re-drive by the reconciler racing a message kombu gives back an hour later), and Redis can come back
+from its append-only file having forgotten its last second. Delivery therefore runs in three steps keyed
+by job and input, each safe to repeat:
 
-1. *claim* (atomic in Redis): mark the input ``pending``; learn whether it was already ``done`` (a
-   redelivery: write nothing) or left ``pending`` by a worker that died mid-way (recover);
-2. *commit* (atomic in Redis): append to the stream, mark the input ``done`` and count the outcome.
+1. *claim* (atomic in Redis): learn whether the input was delivered already (write nothing) and whether
+   its article was delivered by another input of the job (a ``duplicate``);
+2. the JSONL line, written at most once per job and input by the file's own index
+   (:class:`~newsmill.sinks.jsonl.JsonlSink`), whatever Redis remembers;
+3. *commit* (atomic in Redis): append to the stream (and the dead-letter stream for ``failed``), mark the
+   input ``done``, count the outcome, and take the input off the progress ledger.
 
-The JSONL line is written between the two. After a crash between the line and the commit, the
-recovering delivery looks the line up in the file before writing it, so the file too gets it once.
-Two different inputs of one job that are the same article (same id) give one ``ok`` record and one
-``dropped`` record with reason ``duplicate``.
+A sink that cannot write raises :class:`~newsmill.errors.InfrastructureError` (``sink_error`` for the
+file, ``redis_*`` for Redis): the task retries it, and never turns it into a record it then loses.
 
 An ``unchanged`` record (a conditional re-fetch answered 304) is claimed, committed and counted in the
 job like any other, but written to neither the JSONL file nor the stream: consumers already hold the
@@ -22,34 +25,34 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import sqlite3
 from typing import Any
 
 import redis
 
+from newsmill.errors import InfrastructureError
 from newsmill.keys import JOB_TTL_SECONDS, Keys
 from newsmill.record import ArticleRecord
 from newsmill.sinks.jsonl import JsonlSink
 
-# KEYS: deliveries hash, articles hash. ARGV: input key, article id ('' unless the record is ok).
+# KEYS: deliveries hash, articles hash. ARGV: input key, article id ('' unless the record is ok), ttl.
 _CLAIM = """
 local state = redis.call('HGET', KEYS[1], ARGV[1])
-if state == 'done' then return {'done', '', 0} end
-local recovering = 0
-if state == 'pending' then recovering = 1 end
+if state == 'done' then return {'done', ''} end
 redis.call('HSET', KEYS[1], ARGV[1], 'pending')
 redis.call('EXPIRE', KEYS[1], ARGV[3])
 if ARGV[2] ~= '' then
   local first = redis.call('HGET', KEYS[2], ARGV[2])
-  if first and first ~= ARGV[1] then return {'duplicate', first, recovering} end
+  if first and first ~= ARGV[1] then return {'duplicate', first} end
   redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
-return {'new', '', recovering}
+return {'new', ''}
 """
 
-# KEYS: deliveries, job, reasons, stream, deadletter.
+# KEYS: deliveries, job, reasons, stream, deadletter, ledger, items, due, active jobs.
 # ARGV: input key, status, reason, record JSON, job id, article id, stream maxlen ('' = none), ttl,
-# publish ('1' = append to the stream).
+# publish ('1' = append to the stream), message (of a failed record, kept per reason for `status`).
 _COMMIT = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == 'done' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 'done')
@@ -61,12 +64,23 @@ elseif ARGV[7] ~= '' then
 else
   redis.call('XADD', KEYS[4], '*', unpack(fields))
 end
-if ARGV[2] == 'failed' then redis.call('XADD', KEYS[5], '*', unpack(fields)) end
+if ARGV[2] == 'failed' then
+  redis.call('XADD', KEYS[5], '*', unpack(fields))
+  redis.call('HSET', KEYS[2], 'error:' .. ARGV[3], ARGV[10])
+end
+local t = redis.call('TIME')
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('HSET', KEYS[2], 'progress', t[1])
 redis.call('EXPIRE', KEYS[2], ARGV[8])
 if ARGV[3] ~= '' then
   redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
   redis.call('EXPIRE', KEYS[3], ARGV[8])
+end
+redis.call('HDEL', KEYS[6], ARGV[1])
+redis.call('HDEL', KEYS[7], ARGV[1])
+redis.call('ZREM', KEYS[8], ARGV[1])
+if redis.call('HLEN', KEYS[6]) == 0 and redis.call('HGET', KEYS[2], 'enqueue_complete') == '1' then
+  redis.call('ZREM', KEYS[9], ARGV[5])
 end
 return 1
 """
@@ -90,11 +104,12 @@ class Delivery:
         self._claim = client.register_script(_CLAIM)
         self._commit = client.register_script(_COMMIT)
 
-    def deliver(self, record: ArticleRecord) -> tuple[DeliveryOutcome, ArticleRecord]:
+    def deliver(self, record: ArticleRecord, *, to_file: bool = True) -> tuple[DeliveryOutcome, ArticleRecord]:
         """Deliver ``record``; returns what happened and the record as delivered (a duplicate becomes
-        a ``dropped`` record)."""
+        a ``dropped`` record). ``to_file=False`` skips the JSONL file (a record that the file refused,
+        on its way to the dead-letter stream)."""
         job, input_key = record.job_id, record.source.key
-        raw_state, raw_first, recovering = self._claim(
+        raw_state, raw_first = self._claim(
             keys=[self._keys.job_deliveries(job), self._keys.job_articles(job)],
             args=[input_key, record.id if record.status == "ok" else "", JOB_TTL_SECONDS],
         )
@@ -109,18 +124,30 @@ class Delivery:
             )
         data = record.to_dict()
         publish = record.status != "unchanged"
-        if publish and self._jsonl is not None and not (
-            recovering
-            and self._jsonl.contains(job_id=job, article_id=record.id, source_key=input_key)
-        ):
-            self._jsonl.append(data)
+        if publish and to_file and self._jsonl is not None:
+            try:
+                self._jsonl.append_once(job_id=job, input_key=input_key, record=data)
+            except (OSError, sqlite3.Error) as exc:
+                raise InfrastructureError("sink_error", f"JSONL file {self._jsonl.path}: {_reason(exc)}") from exc
+        k = self._keys
         self._commit(
-            keys=[self._keys.job_deliveries(job), self._keys.job(job), self._keys.job_reasons(job),
-                  self._keys.stream(), self._keys.deadletter()],
+            keys=[k.job_deliveries(job), k.job(job), k.job_reasons(job), k.stream(), k.deadletter(),
+                  k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs()],
             args=[input_key, record.status, record.reason or "", _dumps(data), job, record.id,
-                  self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0"],
+                  self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0", (record.message or "")[:500]],
         )
         return DeliveryOutcome.DELIVERED, record
+
+
+    def close(self) -> None:
+        if self._jsonl is not None:
+            self._jsonl.close()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _dumps(data: dict[str, Any]) -> str:

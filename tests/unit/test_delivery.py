@@ -6,11 +6,14 @@ import json
 import multiprocessing
 from pathlib import Path
 
+import pytest
 import redis
 
+from newsmill.errors import InfrastructureError
 from newsmill.jobs import JobStore
 from newsmill.keys import Keys
-from newsmill.record import ArticleRecord, Source
+from newsmill.ledger import Ledger, Registered
+from newsmill.record import ArticleRecord, Source, WorkItem
 from newsmill.sinks import Delivery, DeliveryOutcome, JsonlSink
 from tests.conftest import read_jsonl, validate_record
 
@@ -50,7 +53,7 @@ def test_crash_between_file_and_commit_recovers_once(redis_client: redis.Redis, 
     # What the dead worker managed: the claim and the file line, no commit.
     delivery._claim(keys=[keys.job_deliveries("job2"), keys.job_articles("job2")],
                     args=[record.source.key, record.id, 60])
-    sink.append(record.to_dict())
+    assert sink.append_once(job_id="job2", input_key=record.source.key, record=record.to_dict())
     outcome, _ = delivery.deliver(record)
     assert outcome is DeliveryOutcome.DELIVERED
     assert len(read_jsonl(sink.path)) == 1
@@ -68,6 +71,86 @@ def test_crash_before_file_write_still_delivers(redis_client: redis.Redis, prefi
     delivery.deliver(record)
     assert len(read_jsonl(sink.path)) == 1
     assert stream_len(redis_client, keys) == 1
+
+
+def test_redis_that_forgot_a_commit_gets_it_again_without_a_second_line(
+        redis_client: redis.Redis, prefix: str, tmp_path: Path) -> None:
+    """Redis restarted from a file that missed its last second forgets claim, commit and stream entry;
+    delivering again restores the stream entry and the count, and the JSONL file keeps one line."""
+    keys = Keys(prefix)
+    sink = JsonlSink(tmp_path / "out.jsonl")
+    record = make_record("job6", "/data/f.txt")
+    Delivery(redis_client, keys, jsonl=sink).deliver(record)
+    redis_client.delete(*redis_client.keys(f"{prefix}:*"))  # what the restart lost
+    outcome, _ = Delivery(redis_client, keys, jsonl=JsonlSink(sink.path)).deliver(record)
+    assert outcome is DeliveryOutcome.DELIVERED
+    assert len(read_jsonl(sink.path)) == 1
+    assert stream_len(redis_client, keys) == 1
+    assert JobStore(redis_client, keys).counts("job6").ok == 1
+
+
+def test_unwritable_file_is_a_sink_error_and_nothing_is_counted(redis_client: redis.Redis, prefix: str) -> None:
+    """A JSONL file on a full device raises a retryable sink_error naming the OS error; nothing reaches
+    the stream or the counts, so the retry (or the dead-letter path) still has everything to do."""
+    keys = Keys(prefix)
+    delivery = Delivery(redis_client, keys, jsonl=JsonlSink("/dev/full"))
+    with pytest.raises(InfrastructureError) as raised:
+        delivery.deliver(make_record("job7", "/data/g.txt"))
+    assert raised.value.code == "sink_error" and "No space left on device" in raised.value.message
+    assert stream_len(redis_client, keys) == 0
+    assert JobStore(redis_client, keys).counts("job7").done == 0
+    outcome, _ = delivery.deliver(make_record("job7", "/data/g.txt", status="failed"), to_file=False)
+    assert outcome is DeliveryOutcome.DELIVERED and stream_len(redis_client, keys) == 1
+
+
+def test_jsonl_index_catches_up_with_a_line_its_writer_did_not_index(tmp_path: Path) -> None:
+    """A line in the file that the index does not know (its writer died before indexing it) is found
+    before the next append, and the same job and input are not written again."""
+    path = tmp_path / "out.jsonl"
+    sink = JsonlSink(path)
+    first = make_record("job8", "/data/h.txt").to_dict()
+    assert sink.append_once(job_id="job8", input_key="/data/x.txt", record={**first, "id": "x"})
+    with open(path, "a", encoding="utf-8") as handle:  # the dead writer's line, never indexed
+        handle.write(json.dumps(first) + "\n")
+    assert not JsonlSink(path).append_once(job_id="job8", input_key="/data/h.txt", record=first)
+    assert len(read_jsonl(path)) == 2
+
+
+def test_jsonl_torn_last_line_is_cut_off(tmp_path: Path) -> None:
+    """Half a line left by a writer killed mid-write is removed, so the file stays valid JSON Lines."""
+    path = tmp_path / "out.jsonl"
+    sink = JsonlSink(path)
+    sink.append_once(job_id="j", input_key="a", record={"job_id": "j", "source": {"location": "a"}})
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write('{"job_id": "j", "source": {"locat')
+    sink.append_once(job_id="j", input_key="b", record={"job_id": "j", "source": {"location": "b"}})
+    assert [r["source"]["location"] for r in read_jsonl(path)] == ["a", "b"]
+
+
+def test_jsonl_file_rotated_away_is_written_anew(tmp_path: Path) -> None:
+    """A file moved away (log rotation) resets the index: the new file gets its lines."""
+    path = tmp_path / "out.jsonl"
+    sink = JsonlSink(path)
+    record = {"job_id": "j", "source": {"location": "a"}}
+    assert sink.append_once(job_id="j", input_key="a", record=record)
+    path.rename(tmp_path / "out.jsonl.1")
+    assert sink.append_once(job_id="j", input_key="a", record=record)
+    assert len(read_jsonl(path)) == 1
+
+
+def test_delivery_takes_the_input_off_the_ledger(redis_client: redis.Redis, prefix: str) -> None:
+    """The commit removes the input's ledger entry and registration, and the job from the active ones
+    once every input is in."""
+    keys = Keys(prefix)
+    record = make_record("job9", "/data/i.txt")
+    ledger = Ledger(redis_client, keys)
+    JobStore(redis_client, keys).create("job9", inputs=["/data"])
+    ledger.register("job9", [Registered(WorkItem("job9", record.source), ("load", "clean", "sink"))], grace=30)
+    JobStore(redis_client, keys).mark_enqueue_complete("job9")
+    assert ledger.unfinished("job9") == 1 and ledger.active_jobs() == ["job9"]
+    Delivery(redis_client, keys).deliver(record)
+    assert ledger.unfinished("job9") == 0 and ledger.active_jobs() == []
+    assert ledger.registered("job9", record.source.key) is None
 
 
 def test_same_article_from_two_inputs_is_a_duplicate(redis_client: redis.Redis, prefix: str,
@@ -95,23 +178,31 @@ def test_failed_records_go_to_the_dead_letter_stream(redis_client: redis.Redis, 
     assert JobStore(redis_client, keys).counts("job5").reasons == {"timeout": 1}
 
 
-def _append_many(path: str, writer: int, count: int) -> None:
+def _append_many(path: str, writer: int, count: int, same_keys: bool) -> None:
     sink = JsonlSink(path)
     for n in range(count):
-        sink.append({"writer": writer, "n": n, "pad": "x" * 5000})
+        key = f"input-{n}" if same_keys else f"input-{writer}-{n}"
+        sink.append_once(job_id="job", input_key=key,
+                         record={"job_id": "job", "source": {"location": key}, "writer": writer, "n": n,
+                                 "pad": "x" * 5000})
 
 
-def test_jsonl_sink_is_safe_with_many_writers(tmp_path: Path) -> None:
-    """Four processes appending at once produce only whole, parseable lines, none lost."""
+@pytest.mark.parametrize("same_keys", [False, True], ids=["distinct-inputs", "same-inputs"])
+def test_jsonl_sink_is_safe_with_many_writers(tmp_path: Path, same_keys: bool) -> None:
+    """Four processes appending at once produce only whole, parseable lines, none lost; when all four
+    write the same inputs, each input is in the file once."""
     path = str(tmp_path / "many.jsonl")
     # spawn, not fork: forking a test process that runs threads (HTTP test servers) can deadlock.
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(path, w, 200)) for w in range(4)]
+    procs = [ctx.Process(target=_append_many, args=(path, w, 200, same_keys)) for w in range(4)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
     lines = read_jsonl(Path(path))
-    assert len(lines) == 800
-    assert {(line["writer"], line["n"]) for line in lines} == {(w, n) for w in range(4) for n in range(200)}
+    if same_keys:
+        assert sorted(line["n"] for line in lines) == list(range(200))
+    else:
+        assert len(lines) == 800
+        assert {(line["writer"], line["n"]) for line in lines} == {(w, n) for w in range(4) for n in range(200)}
