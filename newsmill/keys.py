@@ -28,6 +28,38 @@ class Keys:
         """Hash: article id → the input key that delivered it first (duplicates within a job)."""
         return f"{self.prefix}:job:{job_id}:articles"
 
+    def job_ledger(self, job_id: str) -> str:
+        """Hash: input key → where the input is (``drive|state|stage|t|eta|node|task``); see ledger."""
+        return f"{self.prefix}:job:{job_id}:ledger"
+
+    def job_items(self, job_id: str) -> str:
+        """Hash: input key → the work item and its stages as JSON, to re-drive an input from its source."""
+        return f"{self.prefix}:job:{job_id}:items"
+
+    def job_due(self, job_id: str) -> str:
+        """Sorted set: unfinished input key → when the reconciler should look at it next."""
+        return f"{self.prefix}:job:{job_id}:due"
+
+    def active_jobs(self) -> str:
+        """Sorted set: id of every job with unfinished inputs → when it was created."""
+        return f"{self.prefix}:jobs:active"
+
+    def workers(self) -> str:
+        """Hash: worker node name → ``time|ids of the tasks it holds`` (its heartbeat)."""
+        return f"{self.prefix}:workers"
+
+    def lane_marks(self) -> str:
+        """Hash: queue → the hand-over time of the newest message started from it (FIFO watermark)."""
+        return f"{self.prefix}:lanes"
+
+    def reconciler_lease(self) -> str:
+        """String: the worker node that runs the reconciler now (expires unless renewed)."""
+        return f"{self.prefix}:reconciler"
+
+    def body(self, job_id: str, digest: str) -> str:
+        """Hash: a loaded or fetched document waiting for the clean stage (``b`` body, ``m`` the rest)."""
+        return f"{self.prefix}:doc:{job_id}:{digest}"
+
     def task_deliveries(self, task_id: str) -> str:
         """Counter of how often a task message was started (poison-message guard)."""
         return f"{self.prefix}:task:{task_id}:starts"

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from newsmill.bodies import Bodies
 from newsmill.keys import Keys
+from newsmill.ledger import Ledger
 from newsmill.settings import Settings
 from newsmill.sinks import Delivery, JsonlSink
 
@@ -48,6 +50,14 @@ class Resources:
         return self._redis
 
     @functools.cached_property
+    def ledger(self) -> Ledger:
+        return Ledger(self.redis, self.keys)
+
+    @functools.cached_property
+    def bodies(self) -> Bodies:
+        return Bodies(self.redis, self.keys)
+
+    @functools.cached_property
     def delivery(self) -> Delivery:
         jsonl = JsonlSink(self.settings.jsonl_path) if self.settings.jsonl_path else None
         return Delivery(self.redis, self.keys, jsonl=jsonl, stream_maxlen=self.settings.stream_maxlen)
@@ -59,4 +69,8 @@ class Resources:
         if self._redis is not None:
             self._redis.close()
             self._redis = None
-        self.__dict__.pop("delivery", None)
+        delivery = self.__dict__.pop("delivery", None)
+        if delivery is not None:
+            delivery.close()
+        for name in ("ledger", "bodies"):
+            self.__dict__.pop(name, None)

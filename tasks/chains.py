@@ -1,26 +1,29 @@
-"""The per-article chain ``load|fetch → clean → extract → enrich… → sink``, and the producer that enqueues
-one chain per input of a job."""
+"""The per-article chain ``load|fetch → clean → extract → enrich… → sink``, the producer that enqueues one
+chain per input of a job, and the re-drive the reconciler publishes for an input that stalled."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from celery import chain
 from celery.canvas import Signature
 
 from newsmill.jobs import JobStore
+from newsmill.ledger import Entry, Registered
 from newsmill.pipeline import SINK, Stage, stages_for
 from newsmill.record import Source, WorkItem, payload_to_dict
+from newsmill.resources import Resources
 from newsmill.settings import Settings
-from tasks.stages import GROUP_TASKS, TASKS, stage_lost
+from tasks.stages import GROUP_TASKS, STAGES, TASKS, stage_lost
 from workers.config import CPU_QUEUE, IO_QUEUE
 
 ENQUEUE_BATCH = 200
-"""Count enqueued inputs in Redis every this many messages (one round trip per batch)."""
+"""Inputs registered in the ledger (and counted) per round trip, before their messages go out."""
 
 
-def _steps(stages: list[Stage], granularity: str) -> list[list[Stage]]:
+def _steps(stages: Sequence[Stage], granularity: str) -> list[list[Stage]]:
     """One step per stage, or (granularity ``queue``) one step per run of consecutive stages that share
     a queue, with the sink folded into the last cpu step (it is one Redis script and one file append):
     two messages per article instead of one per stage, at the price of coarser tasks in Flower."""
@@ -32,12 +35,16 @@ def _steps(stages: list[Stage], granularity: str) -> list[list[Stage]]:
     return runs
 
 
-def article_chain(item: WorkItem, settings: Settings) -> Signature:
-    """The chain for one input. Each step carries an errback that records the input as ``failed`` if
-    the step dies outside the task's own error handling (hard time limit)."""
+def article_chain(item: WorkItem, settings: Settings, *, stages: Sequence[Stage] | None = None,
+                  message: dict[str, Any] | None = None, drive: int = 0) -> Signature:
+    """The chain for one input, from its first stage or (a re-drive) from ``stages[0]`` with ``message``.
+    Each step carries an errback that records the input as ``failed`` if the step is killed by the hard
+    time limit."""
+    stages = list(stages) if stages is not None else stages_for(item.source, settings.enrich)
+    first = {**(message if message is not None else payload_to_dict(item)), "drive": drive}
     signatures = []
-    for index, step in enumerate(_steps(stages_for(item.source, settings.enrich), settings.task_granularity)):
-        args = (payload_to_dict(item),) if index == 0 else ()
+    for index, step in enumerate(_steps(stages, settings.task_granularity)):
+        args = (first,) if index == 0 else ()
         if len(step) == 1:
             sig = TASKS[step[0].name].s(*args)
         else:
@@ -48,26 +55,48 @@ def article_chain(item: WorkItem, settings: Settings) -> Signature:
     return chain(*signatures)
 
 
-def enqueue_sources(job_id: str, sources: Iterable[Source], settings: Settings, jobs: JobStore) -> int:
-    """Enqueue one chain per source; counts are raised before the messages go out so that the job can
-    never look finished while inputs are still being enqueued."""
+def enqueue_sources(job_id: str, sources: Iterable[Source], settings: Settings, jobs: JobStore,
+                    res: Resources) -> int:
+    """Enqueue one chain per source. Each batch is first registered in the progress ledger, which also
+    counts it as enqueued, so the job can never look finished while inputs are still being enqueued,
+    and a message that does not go out is published later by the reconciler, not forgotten."""
     total = 0
-    batch: list[WorkItem] = []
+    batch: list[Registered] = []
 
     def flush() -> None:
         nonlocal total
         if not batch:
             return
-        jobs.add_enqueued(job_id, len(batch))
-        for item in batch:
-            article_chain(item, settings).apply_async()
-        total += len(batch)
+        jobs.check_headroom(len(batch))
+        fresh = res.ledger.register(job_id, batch, grace=settings.reconcile_grace)
+        for registered, is_new in zip(batch, fresh, strict=True):
+            if is_new:
+                article_chain(registered.item, settings).apply_async()
+                total += 1
         batch.clear()
 
     for source in sources:
-        batch.append(WorkItem(job_id=job_id, source=source))
+        item = WorkItem(job_id=job_id, source=source)
+        batch.append(Registered(item, tuple(stage.name for stage in stages_for(source, settings.enrich))))
         if len(batch) >= ENQUEUE_BATCH:
             flush()
     flush()
     jobs.mark_enqueue_complete(job_id)
     return total
+
+
+def redrive(registered: Registered, entry: Entry, drive: int, settings: Settings, res: Resources) -> str:
+    """Publish a new drive of a stalled input; returns the stage it starts at. From the stored document
+    (the clean stage on) when the input got that far and the document is still there, else from its
+    source."""
+    names = list(registered.stages)
+    stages = [STAGES[name] for name in names]
+    item = registered.item
+    reached = names.index(entry.stage) if entry.stage in names else 0
+    if reached >= 1:
+        stored = res.bodies.stored_message(item.job_id, item.source)
+        if stored is not None:
+            article_chain(item, settings, stages=stages[1:], message=stored, drive=drive).apply_async()
+            return names[1]
+    article_chain(item, settings, stages=stages, drive=drive).apply_async()
+    return names[0]

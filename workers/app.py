@@ -8,13 +8,17 @@ from celery import Celery
 from celery.signals import setup_logging
 
 from newsmill.settings import Settings
+from workers import broker as _broker  # noqa: F401  (connects the start-up declaration of every queue)
 from workers.config import celery_config
 from workers.logging import configure_logging
+from workers.reconciler import SupervisionStep
 
 
 def make_app(settings: Settings) -> Celery:
     app = Celery("newsmill", include=["tasks.stages"])
     app.conf.update(celery_config(settings))
+    # Heartbeats and the reconciler run in every worker's main process (see workers/reconciler.py).
+    app.steps["worker"].add(SupervisionStep)
     return app
 
 

@@ -35,10 +35,17 @@ def _preload(sender: str, instance: Any, **_: Any) -> None:
         warm_up(Settings.from_env().enrich)
 
 
+_inherited: list[Resources] = []
+
+
 @worker_process_init.connect
 def _after_fork(**_: Any) -> None:
     global _resources
-    # The parent's connections must not be used by the child: start from nothing.
+    # The parent's connections must not be used by the child: start from nothing. The parent's objects
+    # are kept, unused, rather than collected here: closing them would close the parent's sockets and
+    # its SQLite index (of the JSONL sink) from the child.
+    if _resources is not None:
+        _inherited.append(_resources)
     _resources = None
 
 

@@ -1,0 +1,68 @@
+"""Claim checks for document bodies: the HTML a load or fetch task produced waits in Redis, and only its
+key travels in the Celery message to the clean task.
+
+A page averages 230 KB; carried in the message it would be JSON-escaped, stored in the queue, copied
+again into the broker's unacked table and decoded twice. In Redis it is one hash write and one read. The
+hash keeps the rest of the document too (``m``), so the reconciler can drive an input again from here —
+its last durable point — without loading or fetching it a second time. The sink (end of the chain)
+deletes it; a TTL is the safety net for chains that never get there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, cast
+
+import redis
+
+from newsmill.keys import Keys
+from newsmill.record import Source
+
+BODY_TTL_SECONDS = 24 * 3600
+
+
+class Bodies:
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self._redis = client
+        self._keys = keys
+
+    def key(self, job_id: str, source: Source) -> str:
+        digest = hashlib.blake2b(source.key.encode("utf-8"), digest_size=12).hexdigest()
+        return self._keys.body(job_id, digest)
+
+    def stash(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Move a serialized Document's body into Redis; returns the message form (body replaced by a
+        key). Anything else is returned as it is."""
+        if data.get("type") != "document" or data.get("body") is None:
+            return data
+        item = data["item"]
+        key = self.key(item["job_id"], Source.from_dict(item["source"]))
+        meta = {name: value for name, value in data.items() if name not in ("body", "drive", "deferrals")}
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hset(key, mapping={"b": data["body"].encode("utf-8"),
+                                "m": json.dumps(meta, ensure_ascii=False, separators=(",", ":"))})
+        pipe.expire(key, BODY_TTL_SECONDS)
+        pipe.execute()
+        return {**data, "body": None, "body_ref": key}
+
+    def restore(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        """The Document with its body back; ``None`` if the body is gone (expired or already delivered)."""
+        ref = data.get("body_ref")
+        if data.get("type") != "document" or not ref:
+            return data
+        raw = cast(bytes | None, self._redis.hget(ref, "b"))
+        if raw is None:
+            return None
+        return {key: value for key, value in data.items() if key != "body_ref"} | {"body": raw.decode("utf-8")}
+
+    def stored_message(self, job_id: str, source: Source) -> dict[str, Any] | None:
+        """The clean task's message for this input, rebuilt from what is stored; ``None`` if nothing is."""
+        key = self.key(job_id, source)
+        raw = cast(bytes | None, self._redis.hget(key, "m"))
+        if raw is None:
+            return None
+        return {**json.loads(raw), "body": None, "body_ref": key}
+
+    def discard(self, job_id: str, source: Source) -> None:
+        self._redis.delete(self.key(job_id, source))
