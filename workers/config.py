@@ -19,6 +19,11 @@ BROKER_DELIVERY_LIMIT_MARGIN = 2
 message as ``failed`` first, and the broker's limit only catches what gets past it."""
 
 
+def queue_name(lane: str) -> str:
+    """The broker queue of a pipeline lane (a stage's ``queue``: ``io`` or ``cpu``)."""
+    return IO_QUEUE if lane == "io" else CPU_QUEUE
+
+
 def is_amqp(broker_url: str) -> bool:
     return broker_url.startswith(AMQP_SCHEMES)
 
@@ -37,12 +42,20 @@ def task_queues(settings: Settings) -> list[Queue]:
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     broker = settings.effective_broker_url
-    # A message not acknowledged within the visibility timeout is handed to another worker; it must
-    # outlast the hard time limit and the longest retry countdown, or running tasks get duplicated.
-    visibility_timeout = int(max(3600, settings.hard_time_limit * 4))
     transport_options: dict[str, Any] = {}
     if broker.startswith(("redis://", "rediss://", "unix://")):
-        transport_options = {"visibility_timeout": visibility_timeout}
+        transport_options = {
+            # A message not acknowledged within the visibility timeout is handed to another worker; it
+            # must outlast the hard time limit and the longest retry countdown, or running tasks get
+            # duplicated. It is only the backstop: the reconciler re-drives stalled inputs long before.
+            "visibility_timeout": int(settings.effective_visibility_timeout),
+            # A partition leaves sockets open and silent: without a timeout, a publish would wait for
+            # ever and the health checks would never run. kombu's BRPOP waits 1 s, well inside this.
+            "socket_timeout": 15,
+            "socket_connect_timeout": 5,
+            "socket_keepalive": True,
+            "health_check_interval": 10,
+        }
     elif is_amqp(broker):
         # Publisher confirms: enqueue returns only once RabbitMQ has the message. Global QoS, which
         # quorum queues reject, is switched off by Celery itself (worker_detect_quorum_queues).
@@ -51,6 +64,11 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "broker_url": broker,
         "broker_transport_options": transport_options,
         "broker_connection_retry_on_startup": True,
+        # A worker whose broker goes away reconnects for as long as it takes (with back-off) instead of
+        # exiting after 100 attempts; errors on a channel (a full Redis refusing a write) are retried
+        # the same way instead of ending the worker.
+        "broker_connection_max_retries": None,
+        "broker_channel_error_retry": True,
         "task_serializer": "json",
         "result_serializer": "json",
         "accept_content": ["json"],
