@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -17,10 +18,12 @@ import click
 import redis
 
 from newsmill.fetch.discovery import DiscoveryError, DiscoveryRequest, parse_since
-from newsmill.jobs import JobCounts, JobStore, new_job_id
+from newsmill.jobs import JobCounts, JobStore, RedisFull, new_job_id
 from newsmill.keys import Keys
+from newsmill.resources import Resources
 from newsmill.results import JobRecordReader, stream_position
 from newsmill.settings import Settings
+from workers.errors import EXIT_CODES_HELP, Exit, ExitCode, NewsmillGroup
 from workers.flower import flower
 from workers.health import healthcheck
 
@@ -42,7 +45,10 @@ def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
              discovery: DiscoveryRequest | None = None) -> tuple[str, int]:
     from tasks.chains import enqueue_sources
 
-    jobs = JobStore(client, Keys(settings.prefix))
+    res = Resources(settings, redis_client=client)
+    jobs = JobStore(client, res.keys)
+    client.ping()
+    _check_broker()
     job_id = new_job_id()
     named = [*inputs, *(discovery.feeds if discovery else ()), *(discovery.sitemaps if discovery else ())]
     jobs.create(job_id, inputs=named)
@@ -55,28 +61,89 @@ def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
         sources = itertools.chain(sources, discovered_sources(
             discovery, job_id, options=settings.fetch, client=client, prefix=settings.prefix))
     try:
-        count = enqueue_sources(job_id, sources, settings, jobs)
+        count = enqueue_sources(job_id, sources, settings, jobs, res)
     except (FileNotFoundError, DiscoveryError) as exc:
-        jobs.mark_enqueue_complete(job_id)
+        _abort(jobs, job_id, str(exc))
         raise click.ClickException(str(exc)) from exc
+    except Exception as exc:
+        full = _out_of_memory(exc, client)
+        if full is None:
+            _abort(jobs, job_id, f"{type(exc).__name__}: {exc}")
+            raise
+        enqueued = _abort(jobs, job_id, str(full))
+        raise click.ClickException(
+            f"{full}: job {job_id} stopped after enqueueing {enqueued} of its inputs (those will be "
+            "processed); free memory in Redis or raise its maxmemory, then enqueue the rest") from exc
     return job_id, count
 
 
-def _print_counts(counts: JobCounts, *, as_json: bool, out: IO[str]) -> None:
+def _check_broker() -> None:
+    """Fail before a job is created if the broker does not answer (one line, see workers/errors.py)."""
+    from workers.app import app
+
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, interval_start=0.5, timeout=10)
+
+
+def _abort(jobs: JobStore, job_id: str, why: str) -> int:
+    """Mark a job whose enqueueing stopped early as complete with what went out; returns that count."""
+    with contextlib.suppress(redis.RedisError):
+        jobs.mark_aborted(job_id, why)
+        return jobs.counts(job_id).enqueued
+    return 0
+
+
+def _out_of_memory(exc: BaseException, client: redis.Redis) -> RedisFull | None:
+    """``exc`` (or its cause) as Redis being full, with the figures, or ``None``."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RedisFull):
+            return seen
+        if isinstance(seen, redis.OutOfMemoryError) or "OOM command not allowed" in str(seen):
+            with contextlib.suppress(redis.RedisError):
+                info = client.info("memory")
+                return RedisFull(int(info.get("used_memory") or 0), int(info.get("maxmemory") or 0))
+            return RedisFull(0, 0)
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _state(counts: JobCounts, *, stalled: bool = False) -> str:
+    if counts.finished:
+        state = "finished"
+    elif not counts.enqueue_complete:
+        state = "enqueuing"
+    else:
+        state = "stalled" if stalled else "running"
+    return f"{state} (enqueueing stopped early: {counts.aborted})" if counts.aborted else state
+
+
+def _print_counts(counts: JobCounts, *, as_json: bool, out: IO[str], stalled: bool = False) -> None:
     if as_json:
-        out.write(json.dumps(counts.to_dict()) + "\n")
+        out.write(json.dumps({**counts.to_dict(), "stalled": stalled}) + "\n")
         return
-    state = "finished" if counts.finished else ("enqueuing" if not counts.enqueue_complete else "running")
-    out.write(f"job {counts.job_id}: {state}\n")
+    out.write(f"job {counts.job_id}: {_state(counts, stalled=stalled)}\n")
     out.write(f"  enqueued {counts.enqueued}  ok {counts.ok}  dropped {counts.dropped}  "
               f"failed {counts.failed}  unchanged {counts.unchanged}  pending {counts.pending}\n")
     for reason, number in sorted(counts.reasons.items()):
-        out.write(f"  {reason}: {number}\n")
+        message = counts.messages.get(reason)
+        out.write(f"  {reason}: {number}" + (f"  (last: {message})" if message else "") + "\n")
 
 
-@click.group()
+def _redis(settings: Settings) -> redis.Redis:
+    """A client for the CLI: fails within seconds (one line, see workers/errors.py) if Redis is away."""
+    return redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=30)
+
+
+def _finished_code(counts: JobCounts) -> ExitCode:
+    return ExitCode.FAILED if counts.failed else ExitCode.OK
+
+
+@click.group(cls=NewsmillGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=EXIT_CODES_HELP)
 @click.version_option(package_name="newsmill")
-def main() -> None:
+@click.option("--debug", is_flag=True, envvar="NEWSMILL_DEBUG", help="Show tracebacks of errors.")
+def main(debug: bool) -> None:
     """newsmill: clean, enriched, structured news-article records from URLs, feeds and files."""
 
 
@@ -98,28 +165,49 @@ def enqueue(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from exc
     settings = _settings(broker)
-    client = redis.Redis.from_url(settings.redis_url)
+    client = _redis(settings)
     job_id, count = _enqueue(inputs, settings, client, discovery)
     click.echo(f"enqueued {count} inputs", err=True)
     click.echo(job_id)
 
 
-@main.command()
+@main.command(epilog=EXIT_CODES_HELP)
 @click.argument("job_id")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
-@click.option("--wait", is_flag=True, help="Wait until the job is finished.")
-def status(job_id: str, broker: str | None, as_json: bool, wait: bool) -> None:
+@click.option("--wait", is_flag=True, help="Wait until the job is finished (exit code 0, 3 or 4).")
+@click.option("--timeout", type=float, default=None, help="With --wait: give up after SECONDS.")
+@click.option("--stalled-after", type=float, default=300.0, show_default=True,
+              help="With --wait: stop waiting once no input has finished for SECONDS.")
+def status(job_id: str, broker: str | None, as_json: bool, wait: bool, timeout: float | None,
+           stalled_after: float) -> None:
     """Print a job's counts (enqueued, ok, dropped, failed, by reason) and whether it is finished."""
     settings = _settings(broker)
-    jobs = JobStore(redis.Redis.from_url(settings.redis_url), Keys(settings.prefix))
+    client = _redis(settings)
+    jobs = JobStore(client, Keys(settings.prefix))
     counts = jobs.counts(job_id)
-    while wait and counts.exists and not counts.finished:
-        time.sleep(0.5)
-        counts = jobs.counts(job_id)
     if not counts.exists:
         raise click.ClickException(f"no job {job_id} (it may have expired)")
+    if not wait:
+        _print_counts(counts, as_json=as_json, out=sys.stdout)
+        return
+    deadline = time.monotonic() + timeout if timeout is not None else None
+    while not counts.finished:
+        stalled = counts.stalled(_redis_now(client), stalled_after)
+        if stalled or (deadline is not None and time.monotonic() > deadline):
+            _print_counts(counts, as_json=as_json, out=sys.stdout, stalled=stalled)
+            why = (f"no input finished for {stalled_after:.0f} s; are workers running (newsmill worker)?"
+                   if stalled else f"still {counts.pending} pending after {timeout:g} s")
+            raise Exit(f"job {job_id} did not finish: {why}", ExitCode.UNFINISHED)
+        time.sleep(0.5)
+        counts = jobs.counts(job_id)
     _print_counts(counts, as_json=as_json, out=sys.stdout)
+    raise SystemExit(int(_finished_code(counts)))
+
+
+def _redis_now(client: redis.Redis) -> float:
+    seconds, micros = client.time()
+    return float(seconds) + micros / 1_000_000
 
 
 @main.command()
@@ -142,16 +230,30 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
     io_only = names == ["io"]
     pool = pool or ("threads" if io_only else "prefork")
     concurrency = concurrency or (settings.io_concurrency if io_only else settings.cpu_concurrency)
+    from celery.signals import worker_shutting_down
+
     from workers.app import app
 
+    asked_to_stop: list[str] = []
+    worker_shutting_down.connect(lambda sig, **_: asked_to_stop.append(sig), weak=False)
     # Without mingle and gossip: newsmill uses neither (no revoked-task sync, no elections), and with
     # gossip every worker would receive and decode every other worker's task events, a cost that grows
     # with the square of the number of workers. Heartbeats stay on: Flower shows workers online by them.
-    app.worker_main([
-        "worker", "--queues", ",".join(names), "--pool", pool, "--concurrency", str(concurrency),
-        "--hostname", f"{'-'.join(names)}-{os.getpid()}@%h", "--task-events",
-        "--loglevel", (loglevel or settings.log_level).upper(), "--without-mingle", "--without-gossip",
-    ])
+    try:
+        app.worker_main([
+            "worker", "--queues", ",".join(names), "--pool", pool, "--concurrency", str(concurrency),
+            "--hostname", f"{'-'.join(names)}-{os.getpid()}@%h", "--task-events",
+            "--loglevel", (loglevel or settings.log_level).upper(), "--without-mingle", "--without-gossip",
+        ])
+        code: int | str | None = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code in (0, None) and not asked_to_stop:
+        # Celery returns 0 after some unrecoverable errors; a supervisor with restart: on-failure (or
+        # systemd's Restart=on-failure) must see that this worker did not stop because it was asked to.
+        click.echo("newsmill worker: stopped without being asked to (see the log above); exit code 1", err=True)
+        code = 1
+    raise SystemExit(code)
 
 
 @main.command()
@@ -173,8 +275,8 @@ def run(inputs: tuple[str, ...], output: str, broker: str | None, cpu_workers: i
     # SIGTERM ends the run like Ctrl-C: through the finally blocks that stop what we started.
     signal.signal(signal.SIGTERM, _interrupt)
     if broker:
-        _run_job(inputs, _settings(broker), output, timeout=timeout, pool=None)
-        return
+        counts = _run_job(inputs, _settings(broker), output, timeout=timeout, pool=None)
+        raise SystemExit(int(_finished_code(counts)))
     log_path = Path(log_file) if log_file else Path(tempfile.mkstemp(prefix="newsmill-run-", suffix=".log")[1])
     pool = WorkerPool()
     ok = False
@@ -186,7 +288,7 @@ def run(inputs: tuple[str, ...], output: str, broker: str | None, cpu_workers: i
             pool.start(env=dict(os.environ), cpu_concurrency=cpu_workers or settings.cpu_concurrency,
                        io_concurrency=settings.io_concurrency, log_file=log_path)
             try:
-                _run_job(inputs, settings, output, timeout=timeout, pool=pool)
+                counts = _run_job(inputs, settings, output, timeout=timeout, pool=pool)
                 ok = True
             finally:
                 pool.stop()
@@ -197,6 +299,7 @@ def run(inputs: tuple[str, ...], output: str, broker: str | None, cpu_workers: i
             log_path.unlink(missing_ok=True)
         elif not ok:
             click.echo(f"worker log: {log_path}", err=True)
+    raise SystemExit(int(_finished_code(counts)))
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -204,8 +307,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _run_job(inputs: tuple[str, ...], settings: Settings, output: str, *, timeout: float | None,
-             pool: Any) -> None:
-    client = redis.Redis.from_url(settings.redis_url)
+             pool: Any) -> JobCounts:
+    client = _redis(settings)
     keys = Keys(settings.prefix)
     start = stream_position(client, keys)
     job_id, count = _enqueue(inputs, settings, client)
@@ -228,12 +331,14 @@ def _run_job(inputs: tuple[str, ...], settings: Settings, output: str, *, timeou
                 if pool is not None:
                     pool.check_alive()
                 if deadline is not None and time.monotonic() > deadline:
-                    raise click.ClickException(f"timed out; job {job_id} has {counts.pending} pending")
+                    raise Exit(f"timed out; job {job_id} has {counts.pending} pending", ExitCode.UNFINISHED)
         out.flush()
     finally:
         if out is not sys.stdout:
             out.close()
-    _print_counts(jobs.counts(job_id), as_json=False, out=sys.stderr)
+    final = jobs.counts(job_id)
+    _print_counts(final, as_json=False, out=sys.stderr)
+    return final
 
 
 main.add_command(flower)
