@@ -18,6 +18,11 @@ from tests.conftest import ROOT, SEED, WorkerProcesses, read_jsonl, validate_rec
 def cli(env: dict[str, str], *args: str, timeout: float = 120) -> str:
     done = subprocess.run([sys.executable, "-m", "workers.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout)
+    if args[0] == "status" and "--wait" in args and "--json" in args and done.returncode in (0, 3):
+        # A finished job exits 0 when no input failed and 3 when some did: checked on every wait.
+        failed = json.loads(done.stdout)["failed"]
+        assert done.returncode == (3 if failed else 0), (done.returncode, done.stdout)
+        return done.stdout
     assert done.returncode == 0, done.stderr
     return done.stdout
 
