@@ -287,8 +287,10 @@ class Ledger:
         return [(i, Entry.parse(r) if r is not None else None) for i, r in zip(inputs, raw, strict=True)]
 
     def look_again(self, job_id: str, when: dict[str, float]) -> None:
+        """Move the next look at inputs still due to ``when``. Only members still there (XX): an input
+        delivered since the reconciler read it left the set, and must not come back as a leftover."""
         if when:
-            self._redis.zadd(self._keys.job_due(job_id), when)
+            self._redis.zadd(self._keys.job_due(job_id), when, xx=True)
 
     def forget(self, job_id: str, inputs: Sequence[str]) -> None:
         if inputs:

@@ -103,3 +103,15 @@ def test_heartbeats_name_the_tasks_a_worker_holds(ledger: Ledger) -> None:
     assert beat.task_ids == frozenset({"t1", "t2"}) and abs(beat.t - ledger.now()) < 5
     ledger.forget_node("io-1@h")
     assert "io-1@h" not in ledger.heartbeats()
+
+
+def test_looking_again_never_brings_back_an_input_delivered_meanwhile(
+        ledger: Ledger, redis_client: redis.Redis, prefix: str) -> None:
+    """The reconciler reads due inputs, then pushes the ones to wait for back; an input delivered in
+    between (its commit removed it) must not reappear in the due set as a leftover of a finished job."""
+    a, b = item("j9", "a"), item("j9", "b")
+    ledger.register("j9", [a, b], grace=30)
+    due_key = Keys(prefix).job_due("j9")
+    redis_client.zrem(due_key, a.item.source.key)  # what the sink's commit does on delivery
+    ledger.look_again("j9", {a.item.source.key: 10.0, b.item.source.key: 20.0})
+    assert redis_client.zrange(due_key, 0, -1, withscores=True) == [(b.item.source.key.encode(), 20.0)]
