@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 SCHEMA_VERSION = "1.0"
 
-SourceKind = Literal["url", "file", "jsonl", "warc", "feed", "sitemap"]
+SourceKind = Literal["url", "file", "jsonl", "warc", "feed", "sitemap", "unsupported"]
+"""``unsupported``: a file found in a folder whose type newsmill does not read (its record is dropped)."""
 ContentKind = Literal["html", "text"]
 Status = Literal["ok", "dropped", "failed", "unchanged"]
 """``unchanged``: a conditional re-fetch got 304; counted in the job, not delivered again (see sinks)."""

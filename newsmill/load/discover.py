@@ -40,8 +40,9 @@ def expand_inputs(inputs: Iterable[str]) -> Iterator[Source]:
     """Stream one :class:`Source` per article input named by ``inputs``.
 
     An input is an http(s) URL, a file, a directory (walked recursively in sorted order, hidden
-    entries and unknown extensions skipped), or a glob (``**`` matches any depth; matches are
-    treated like directory contents). Each file or URL is yielded once however often it is named.
+    entries skipped, files of unknown types yielded as ``unsupported`` sources), or a glob (``**``
+    matches any depth; matches are treated like directory contents). Each file or URL is yielded once
+    however often it is named.
 
     Every input is checked before the first Source is produced, so a typo fails the whole command
     before anything is enqueued: a missing path or a glob without matches raises
@@ -148,6 +149,10 @@ def _sources_in_file(path: Path, *, explicit: bool) -> Iterator[Source]:
     elif fmt is not None or explicit:
         # A file named explicitly with an unknown extension is the user's choice: the loader sniffs it.
         yield Source(kind="file", location=location)
+    else:
+        # Found by walking a folder and of no type newsmill reads: never skipped in silence, it becomes
+        # a dropped/unsupported_type record (the load stage says so without reading it).
+        yield Source(kind="unsupported", location=location)
 
 
 def _walk(directory: Path) -> Iterator[Path]:
@@ -217,7 +222,11 @@ def _url_list_entry(raw_line: bytes) -> str | None:
 
 
 def _is_url_list(path: Path) -> bool:
-    """True when every counting line of a .txt file is an http(s) URL (and there is at least one)."""
+    """True when every counting line of a .txt file looks like ``scheme://…`` (and there is at least one).
+
+    Whoever wrote such a file meant a URL list: a line with a scheme newsmill cannot fetch (``ftp://``)
+    becomes its own ``dropped``/``bad_scheme`` record from the fetch stage, not a reason to read the
+    whole list as an article."""
     found = False
     try:
         with path.open("rb") as file:
@@ -227,13 +236,17 @@ def _is_url_list(path: Path) -> bool:
                 entry = _url_list_entry(line)
                 if entry is None:
                     continue
-                if not is_http_url(entry):
+                if not _looks_like_url(entry):
                     return False
                 found = True
     except OSError:
         # Not readable here: enqueue it as a file, so the worker's "unreadable" record reports it.
         return False
     return found
+
+
+def _looks_like_url(text: str) -> bool:
+    return bool(_SCHEME.match(text)) and not any(char.isspace() for char in text)
 
 
 def _url_lines(path: Path) -> Iterator[str]:

@@ -36,6 +36,10 @@ def load_file(item: WorkItem, *, max_bytes: int) -> Document:
         document = _load_whole_file(item, max_bytes)
     elif item.source.kind == "jsonl":
         document = _load_jsonl_line(item, max_bytes)
+    elif item.source.kind == "unsupported":
+        raise Drop("unsupported_type", f"{os.path.basename(item.source.location)}: not a type newsmill reads "
+                   "(.html .htm .xhtml .txt .json .jsonl .warc, optionally .gz); name the file on its own to "
+                   "have its content sniffed")
     elif item.source.kind == "warc":
         from newsmill.load.warc import load_warc_record
 

@@ -34,13 +34,23 @@ def test_other_scheme_is_rejected() -> None:
 
 
 def test_directory_is_walked_sorted_recursively(tmp_path: Path) -> None:
-    """A directory yields its known files at any depth, sorted, skipping unknown and hidden files."""
+    """A directory yields its files at any depth, sorted, skipping hidden ones; a file of a type newsmill
+    does not read is an ``unsupported`` source (a dropped record later), never skipped in silence."""
     _tree(tmp_path, {"b.html": "x", "a/z.htm": "x", "a/y.txt": "article", "c.html.gz": b"x",
-                     "notes.md": "x", ".hidden.html": "x", ".git/x.html": "x"})
+                     "notes.md": "x", "blob.bin": b"\x00\x01", ".hidden.html": "x", ".git/x.html": "x"})
     sources = list(expand_inputs([str(tmp_path)]))
-    assert _locations(sources) == [str(tmp_path / name) for name in ("a/y.txt", "a/z.htm", "b.html",
-                                                                       "c.html.gz")]
-    assert {source.kind for source in sources} == {"file"}
+    assert [(s.kind, s.location) for s in sources] == [
+        ("file", str(tmp_path / "a/y.txt")), ("file", str(tmp_path / "a/z.htm")), ("file", str(tmp_path / "b.html")),
+        ("unsupported", str(tmp_path / "blob.bin")), ("file", str(tmp_path / "c.html.gz")),
+        ("unsupported", str(tmp_path / "notes.md"))]
+
+
+def test_url_list_with_a_line_newsmill_cannot_fetch_stays_a_url_list(tmp_path: Path) -> None:
+    """Every counting line looks like scheme://…: a URL list, whose ftp line is passed on as a URL (the
+    fetch stage drops it as bad_scheme) instead of the whole file being read as an article."""
+    _tree(tmp_path, {"urls.txt": "https://a.example/1\nftp://files.example/x\n"})
+    assert list(expand_inputs([str(tmp_path / "urls.txt")])) == [
+        Source(kind="url", location="https://a.example/1"), Source(kind="url", location="ftp://files.example/x")]
 
 
 def test_locations_are_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -193,3 +193,13 @@ def test_jsonl_line_too_long(tmp_path: Path) -> None:
     """A JSONL line longer than max_bytes fails as too_large without reading the rest of it."""
     (item,) = _jsonl(tmp_path, json.dumps({"text": "x" * MAX}))
     assert _failure_code(item) == "too_large"
+
+
+def test_file_of_an_unsupported_type_found_in_a_folder_is_dropped_without_being_read(tmp_path: Path) -> None:
+    """mixed/blob.bin found by a directory walk ends as dropped/unsupported_type, naming the file."""
+    (tmp_path / "mixed").mkdir()
+    (tmp_path / "mixed" / "blob.bin").write_bytes(b"\x00" * 10)
+    (source,) = expand_inputs([str(tmp_path / "mixed")])
+    with pytest.raises(Drop) as dropped:
+        load_file(WorkItem(job_id="job", source=source), max_bytes=1000)
+    assert dropped.value.reason == "unsupported_type" and "blob.bin" in str(dropped.value)
