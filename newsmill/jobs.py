@@ -104,11 +104,12 @@ class JobStore:
         self._redis = client
         self._keys = keys
 
-    def create(self, job_id: str, *, inputs: list[str]) -> None:
+    def create(self, job_id: str, *, inputs: list[str], reprocess: bool = False) -> None:
+        """A new job. ``reprocess``: deliver articles again that an earlier job delivered unchanged."""
         key = self._keys.job(job_id)
         pipe = self._redis.pipeline()
         pipe.hset(key, mapping={"created": time.time(), "inputs": "\n".join(inputs)[:10_000],
-                                "enqueued": 0, "enqueue_complete": 0})
+                                "enqueued": 0, "enqueue_complete": 0, "reprocess": int(reprocess)})
         pipe.expire(key, JOB_TTL_SECONDS)
         pipe.execute()
 

@@ -28,6 +28,11 @@ class Keys:
         """Hash: article id → the input key that delivered it first (duplicates within a job)."""
         return f"{self.prefix}:job:{job_id}:articles"
 
+    def delivered(self, article_id: str) -> str:
+        """Hash ``hash``, ``job``: the content hash of the article as some job last delivered it (kept for
+        the re-delivery window), so re-running the same inputs does not deliver them again."""
+        return f"{self.prefix}:delivered:{article_id}"
+
     def job_ledger(self, job_id: str) -> str:
         """Hash: input key → where the input is (``drive|state|stage|t|eta|node|task``); see ledger."""
         return f"{self.prefix}:job:{job_id}:ledger"

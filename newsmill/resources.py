@@ -60,7 +60,8 @@ class Resources:
     @functools.cached_property
     def delivery(self) -> Delivery:
         jsonl = JsonlSink(self.settings.jsonl_path) if self.settings.jsonl_path else None
-        return Delivery(self.redis, self.keys, jsonl=jsonl, stream_maxlen=self.settings.stream_maxlen)
+        return Delivery(self.redis, self.keys, jsonl=jsonl, stream_maxlen=self.settings.stream_maxlen,
+                        delivered_window=self.settings.delivered_window)
 
     def close(self) -> None:
         if self._fetcher is not None:

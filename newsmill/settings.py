@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from newsmill.retry import RetryPolicy
 
@@ -12,21 +14,115 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_USER_AGENT = "newsmill/0.1 (+https://github.com/newsmill/newsmill)"
 
 
-def _env_int(env: dict[str, str], name: str, default: int) -> int:
-    value = env.get(name)
-    return int(value) if value not in (None, "") else default
+class SettingsError(ValueError):
+    """One or more environment variables hold values newsmill cannot use; the message names each one,
+    its value and what is accepted (one line per variable)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
-def _env_float(env: dict[str, str], name: str, default: float) -> float:
-    value = env.get(name)
-    return float(value) if value not in (None, "") else default
+class _Env:
+    """Reads typed values from the environment and collects every problem instead of stopping at the
+    first, so one start-up reports all bad settings at once."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.problems: list[str] = []
+
+    def _raw(self, name: str) -> str | None:
+        value = self.env.get(name)
+        return None if value is None or value.strip() == "" else value.strip()
+
+    def _bad(self, name: str, value: str, accepted: str) -> None:
+        self.problems.append(f"{name}={value!r} is not valid: expected {accepted}")
+
+    def number(self, name: str, default: float, *, minimum: float = 0.0, above: bool = False) -> float:
+        """A number ``>= minimum`` (``> minimum`` with ``above``)."""
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        accepted = f"a number {'>' if above else '>='} {minimum:g}"
+        try:
+            value = float(raw)
+        except ValueError:
+            self._bad(name, raw, accepted)
+            return default
+        if value != value or value < minimum or (above and value == minimum):  # NaN or out of range
+            self._bad(name, raw, accepted)
+            return default
+        return value
+
+    def integer(self, name: str, default: int, *, minimum: int = 0) -> int:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            self._bad(name, raw, f"a whole number >= {minimum}")
+            return default
+        return value
+
+    def choice(self, name: str, default: str, choices: tuple[str, ...], *, fold: bool = False) -> str:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        value = raw.lower() if fold else raw
+        if value not in choices:
+            self._bad(name, raw, "one of " + ", ".join(choices))
+            return default
+        return value
+
+    def url(self, name: str, schemes: tuple[str, ...]) -> str | None:
+        raw = self._raw(name)
+        if raw is not None and not raw.lower().startswith(tuple(f"{s}://" for s in schemes)):
+            self._bad(name, mask_url(raw), "a URL starting with " + ", ".join(f"{s}://" for s in schemes))
+            return None
+        return raw
+
+    def names(self, name: str, default: tuple[str, ...], known: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        raw = self.env.get(name)
+        if raw is None:
+            return default
+        values = tuple(part.strip() for part in raw.split(",") if part.strip())
+        unknown = [v for v in values if known is not None and v not in known]
+        if unknown:
+            self._bad(name, raw, "a comma-separated list of " + ", ".join(known or ()) +
+                      f" (unknown: {', '.join(unknown)})")
+            return default
+        return values
+
+    def entries(self, name: str, parse: Callable[[tuple[str, ...]], object], accepted: str) -> tuple[str, ...]:
+        """Comma-separated entries that ``parse`` accepts (it raises ``ValueError`` otherwise)."""
+        values = self.names(name, ())
+        try:
+            parse(values)
+        except ValueError:
+            self._bad(name, self.env.get(name, ""), accepted)
+            return ()
+        return values
 
 
-def _env_list(env: dict[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
-    value = env.get(name)
-    if value is None:
-        return default
-    return tuple(part.strip() for part in value.split(",") if part.strip())
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``***`` (for messages and logs)."""
+    try:
+        parts = urlsplit(url)
+        password, user, host, port = parts.password, parts.username or "", parts.hostname or "", parts.port
+    except ValueError:
+        return url
+    if password is None:
+        return url
+    netloc = f"{user}:***@{host}" + (f":{port}" if port is not None else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+BROKER_SCHEMES = ("redis", "rediss", "unix", "amqp", "amqps", "pyamqp")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -58,7 +154,7 @@ class FetchOptions:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything a producer, worker or embedded run needs to know; see README's configuration table."""
+    """Everything a producer, worker or embedded run needs to know; see docs/configuration.md."""
 
     broker_url: str | None = None
     """Celery broker. ``None`` means: not configured (``newsmill run`` then starts an embedded server)."""
@@ -93,6 +189,10 @@ class Settings:
     """Seconds between the reconciler's passes over unfinished inputs (one worker at a time runs it)."""
     reconcile_grace: float = 30.0
     """Seconds an input handed to a queue may wait once its queue is empty, before it counts as lost."""
+    delivered_window: float = 30 * 24 * 3600.0
+    """Seconds an article delivered by one job is remembered (id and content hash): a later job that meets
+    it unchanged counts it ``unchanged``/``already_delivered`` instead of delivering it again (unless the job
+    asks to reprocess). 0: every job delivers everything."""
     io_concurrency: int = 16
     cpu_concurrency: int = max(1, os.cpu_count() or 1)
     log_format: str = "auto"
@@ -130,50 +230,72 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        env = dict(os.environ if environ is None else environ)
-        broker = env.get("NEWSMILL_BROKER_URL") or None
-        redis_default = broker if broker and broker.startswith(("redis://", "rediss://", "unix://")) \
+        """Settings from the environment, every variable validated here, at start-up: raises
+        :class:`SettingsError` naming each bad variable, its value and what it accepts."""
+        # Imported here: the fetch parsers import this module for FetchOptions.
+        from newsmill.enrich import REGISTRY
+        from newsmill.fetch.addresses import AddressPolicy
+        from newsmill.fetch.ratelimit import parse_domain_rates
+        from newsmill.fetch.resolver import build_resolver
+
+        read = _Env(dict(os.environ if environ is None else environ))
+        broker = read.url("NEWSMILL_BROKER_URL", BROKER_SCHEMES)
+        redis_default = broker if broker and broker.lower().startswith(("redis://", "rediss://", "unix://")) \
             else DEFAULT_REDIS_URL
         defaults = cls()
         fetch = FetchOptions(
-            connect_timeout=_env_float(env, "NEWSMILL_FETCH_CONNECT_TIMEOUT", FetchOptions.connect_timeout),
-            read_timeout=_env_float(env, "NEWSMILL_FETCH_READ_TIMEOUT", FetchOptions.read_timeout),
-            max_bytes=_env_int(env, "NEWSMILL_FETCH_MAX_BYTES", FetchOptions.max_bytes),
-            max_redirects=_env_int(env, "NEWSMILL_FETCH_MAX_REDIRECTS", FetchOptions.max_redirects),
-            user_agent=env.get("NEWSMILL_USER_AGENT") or DEFAULT_USER_AGENT,
-            deadline=_env_float(env, "NEWSMILL_FETCH_DEADLINE", FetchOptions.deadline),
-            allow_addresses=_env_list(env, "NEWSMILL_FETCH_ALLOW_ADDRESSES", ()),
-            resolve=_env_list(env, "NEWSMILL_FETCH_RESOLVE", ()),
-            rate=_env_float(env, "NEWSMILL_FETCH_RATE", FetchOptions.rate),
-            domain_rates=_env_list(env, "NEWSMILL_FETCH_DOMAIN_RATES", ()),
-            robots_ttl=_env_float(env, "NEWSMILL_FETCH_ROBOTS_TTL", FetchOptions.robots_ttl),
-            seen_window=_env_float(env, "NEWSMILL_FETCH_SEEN_WINDOW", FetchOptions.seen_window),
-            max_connections=_env_int(env, "NEWSMILL_FETCH_MAX_CONNECTIONS", FetchOptions.max_connections),
+            connect_timeout=read.number("NEWSMILL_FETCH_CONNECT_TIMEOUT", FetchOptions.connect_timeout, above=True),
+            read_timeout=read.number("NEWSMILL_FETCH_READ_TIMEOUT", FetchOptions.read_timeout, above=True),
+            max_bytes=read.integer("NEWSMILL_FETCH_MAX_BYTES", FetchOptions.max_bytes, minimum=1),
+            max_redirects=read.integer("NEWSMILL_FETCH_MAX_REDIRECTS", FetchOptions.max_redirects),
+            user_agent=read.env.get("NEWSMILL_USER_AGENT") or DEFAULT_USER_AGENT,
+            deadline=read.number("NEWSMILL_FETCH_DEADLINE", FetchOptions.deadline, above=True),
+            allow_addresses=read.entries("NEWSMILL_FETCH_ALLOW_ADDRESSES", AddressPolicy.from_entries,
+                                         "comma-separated addresses or networks, each optionally with :port"),
+            resolve=read.entries("NEWSMILL_FETCH_RESOLVE", build_resolver,
+                                 "comma-separated host=address entries"),
+            rate=read.number("NEWSMILL_FETCH_RATE", FetchOptions.rate, above=True),
+            domain_rates=read.entries("NEWSMILL_FETCH_DOMAIN_RATES", parse_domain_rates,
+                                      "comma-separated domain=requests_per_second entries (> 0)"),
+            robots_ttl=read.number("NEWSMILL_FETCH_ROBOTS_TTL", FetchOptions.robots_ttl),
+            seen_window=read.number("NEWSMILL_FETCH_SEEN_WINDOW", FetchOptions.seen_window),
+            max_connections=read.integer("NEWSMILL_FETCH_MAX_CONNECTIONS", FetchOptions.max_connections,
+                                         minimum=1),
         )
-        maxlen = env.get("NEWSMILL_STREAM_MAXLEN")
+        maxlen = read.integer("NEWSMILL_STREAM_MAXLEN", 0, minimum=1)
+        visibility = read.number("NEWSMILL_VISIBILITY_TIMEOUT", -1.0, above=True)
         settings = cls(
             broker_url=broker,
-            redis_url=env.get("NEWSMILL_REDIS_URL") or redis_default,
-            prefix=env.get("NEWSMILL_PREFIX") or defaults.prefix,
-            stream_maxlen=int(maxlen) if maxlen else None,
-            jsonl_path=env.get("NEWSMILL_JSONL_PATH") or None,
-            enrich=_env_list(env, "NEWSMILL_ENRICH", defaults.enrich),
-            task_granularity=env.get("NEWSMILL_TASK_GRANULARITY") or defaults.task_granularity,
+            redis_url=read.url("NEWSMILL_REDIS_URL", REDIS_SCHEMES) or redis_default,
+            prefix=read.env.get("NEWSMILL_PREFIX") or defaults.prefix,
+            stream_maxlen=maxlen or None,
+            jsonl_path=read.env.get("NEWSMILL_JSONL_PATH") or None,
+            enrich=read.names("NEWSMILL_ENRICH", defaults.enrich, tuple(REGISTRY)),
+            task_granularity=read.choice("NEWSMILL_TASK_GRANULARITY", defaults.task_granularity,
+                                         ("stage", "queue")),
             fetch=fetch,
-            soft_time_limit=_env_float(env, "NEWSMILL_SOFT_TIME_LIMIT", defaults.soft_time_limit),
-            hard_time_limit=_env_float(env, "NEWSMILL_HARD_TIME_LIMIT", defaults.hard_time_limit),
-            max_retries=_env_int(env, "NEWSMILL_MAX_RETRIES", defaults.max_retries),
-            max_deliveries=_env_int(env, "NEWSMILL_MAX_DELIVERIES", defaults.max_deliveries),
-            outage_window=_env_float(env, "NEWSMILL_OUTAGE_WINDOW", defaults.outage_window),
-            max_redrives=_env_int(env, "NEWSMILL_MAX_REDRIVES", defaults.max_redrives),
-            visibility_timeout=_env_float(env, "NEWSMILL_VISIBILITY_TIMEOUT", -1.0)
-            if env.get("NEWSMILL_VISIBILITY_TIMEOUT") else None,
-            heartbeat_interval=_env_float(env, "NEWSMILL_HEARTBEAT_INTERVAL", defaults.heartbeat_interval),
-            reconcile_interval=_env_float(env, "NEWSMILL_RECONCILE_INTERVAL", defaults.reconcile_interval),
-            reconcile_grace=_env_float(env, "NEWSMILL_RECONCILE_GRACE", defaults.reconcile_grace),
-            io_concurrency=_env_int(env, "NEWSMILL_IO_CONCURRENCY", defaults.io_concurrency),
-            cpu_concurrency=_env_int(env, "NEWSMILL_CPU_CONCURRENCY", defaults.cpu_concurrency),
-            log_format=env.get("NEWSMILL_LOG_FORMAT") or defaults.log_format,
-            log_level=env.get("NEWSMILL_LOG_LEVEL") or defaults.log_level,
+            soft_time_limit=read.number("NEWSMILL_SOFT_TIME_LIMIT", defaults.soft_time_limit),
+            hard_time_limit=read.number("NEWSMILL_HARD_TIME_LIMIT", defaults.hard_time_limit, above=True),
+            max_retries=read.integer("NEWSMILL_MAX_RETRIES", defaults.max_retries),
+            max_deliveries=read.integer("NEWSMILL_MAX_DELIVERIES", defaults.max_deliveries, minimum=1),
+            outage_window=read.number("NEWSMILL_OUTAGE_WINDOW", defaults.outage_window),
+            max_redrives=read.integer("NEWSMILL_MAX_REDRIVES", defaults.max_redrives),
+            visibility_timeout=visibility if visibility > 0 else None,
+            heartbeat_interval=read.number("NEWSMILL_HEARTBEAT_INTERVAL", defaults.heartbeat_interval, above=True),
+            reconcile_interval=read.number("NEWSMILL_RECONCILE_INTERVAL", defaults.reconcile_interval, above=True),
+            reconcile_grace=read.number("NEWSMILL_RECONCILE_GRACE", defaults.reconcile_grace),
+            delivered_window=read.number("NEWSMILL_DELIVERED_WINDOW", defaults.delivered_window),
+            io_concurrency=read.integer("NEWSMILL_IO_CONCURRENCY", defaults.io_concurrency, minimum=1),
+            cpu_concurrency=read.integer("NEWSMILL_CPU_CONCURRENCY", defaults.cpu_concurrency, minimum=1),
+            log_format=read.choice("NEWSMILL_LOG_FORMAT", defaults.log_format, ("auto", "json", "console"),
+                                   fold=True),
+            log_level=read.choice("NEWSMILL_LOG_LEVEL", defaults.log_level.upper(), LOG_LEVELS + tuple(
+                level.lower() for level in LOG_LEVELS)).upper(),
         )
+        hard, soft = settings.hard_time_limit, settings.soft_time_limit
+        if soft and soft >= hard and not read.problems:
+            read.problems.append(f"NEWSMILL_SOFT_TIME_LIMIT={soft:g} is not valid: expected less than "
+                                 f"NEWSMILL_HARD_TIME_LIMIT ({hard:g}), or 0 to disable it")
+        if read.problems:
+            raise SettingsError(read.problems)
         return replace(settings, **overrides) if overrides else settings

@@ -15,9 +15,14 @@ by job and input, each safe to repeat:
 A sink that cannot write raises :class:`~newsmill.errors.InfrastructureError` (``sink_error`` for the
 file, ``redis_*`` for Redis): the task retries it, and never turns it into a record it then loses.
 
-An ``unchanged`` record (a conditional re-fetch answered 304) is claimed, committed and counted in the
-job like any other, but written to neither the JSONL file nor the stream: consumers already hold the
-article from the fetch that first delivered it, and a second record would read as a new version.
+An article that an earlier job delivered with the same content (same id, same content hash, within
+``delivered_window``) becomes an ``unchanged``/``already_delivered`` record, unless its job asks to
+reprocess: re-running the same folder delivers nothing twice.
+
+An ``unchanged`` record (a conditional re-fetch answered 304, or already delivered) is claimed, committed
+and counted in the job like any other, but written to neither the JSONL file nor the stream: consumers
+already hold the article from the job that first delivered it, and a second record would read as a new
+version.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from newsmill.keys import JOB_TTL_SECONDS, Keys
 from newsmill.record import ArticleRecord
 from newsmill.sinks.jsonl import JsonlSink
 
-# KEYS: deliveries hash, articles hash. ARGV: input key, article id ('' unless the record is ok), ttl.
+# KEYS: deliveries hash, articles hash, job hash, delivered (this article, any job).
+# ARGV: input key, article id ('' unless the record is ok), ttl, content hash, job id.
 _CLAIM = """
 local state = redis.call('HGET', KEYS[1], ARGV[1])
 if state == 'done' then return {'done', ''} end
@@ -44,15 +50,20 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 if ARGV[2] ~= '' then
   local first = redis.call('HGET', KEYS[2], ARGV[2])
   if first and first ~= ARGV[1] then return {'duplicate', first} end
+  if ARGV[4] ~= '' and redis.call('HGET', KEYS[3], 'reprocess') ~= '1' then
+    local before = redis.call('HMGET', KEYS[4], 'hash', 'job')
+    if before[1] == ARGV[4] and before[2] ~= ARGV[5] then return {'unchanged', before[2]} end
+  end
   redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
 end
 return {'new', ''}
 """
 
-# KEYS: deliveries, job, reasons, stream, deadletter, ledger, items, due, active jobs.
+# KEYS: deliveries, job, reasons, stream, deadletter, ledger, items, due, active jobs, delivered.
 # ARGV: input key, status, reason, record JSON, job id, article id, stream maxlen ('' = none), ttl,
-# publish ('1' = append to the stream), message (of a failed record, kept per reason for `status`).
+# publish ('1' = append to the stream), message (of a failed record, kept per reason for `status`),
+# content hash and window (remember an ok article as delivered by this job; '' = do not).
 _COMMIT = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == 'done' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 'done')
@@ -76,6 +87,10 @@ if ARGV[3] ~= '' then
   redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
   redis.call('EXPIRE', KEYS[3], ARGV[8])
 end
+if ARGV[2] == 'ok' and ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[10], 'hash', ARGV[11], 'job', ARGV[5])
+  redis.call('EXPIRE', KEYS[10], ARGV[12])
+end
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('HDEL', KEYS[7], ARGV[1])
 redis.call('ZREM', KEYS[8], ARGV[1])
@@ -96,8 +111,9 @@ class Delivery:
     """Writes one record to the configured sinks, exactly once per job and input."""
 
     def __init__(self, client: redis.Redis, keys: Keys, *, jsonl: JsonlSink | None = None,
-                 stream_maxlen: int | None = None) -> None:
+                 stream_maxlen: int | None = None, delivered_window: float = 0.0) -> None:
         self._redis = client
+        self._window = int(delivered_window)
         self._keys = keys
         self._jsonl = jsonl
         self._maxlen = stream_maxlen
@@ -109,13 +125,18 @@ class Delivery:
         a ``dropped`` record). ``to_file=False`` skips the JSONL file (a record that the file refused,
         on its way to the dead-letter stream)."""
         job, input_key = record.job_id, record.source.key
+        k = self._keys
+        remembered = record.content_hash if self._window > 0 and record.status == "ok" else None
         raw_state, raw_first = self._claim(
-            keys=[self._keys.job_deliveries(job), self._keys.job_articles(job)],
-            args=[input_key, record.id if record.status == "ok" else "", JOB_TTL_SECONDS],
+            keys=[k.job_deliveries(job), k.job_articles(job), k.job(job), k.delivered(record.id)],
+            args=[input_key, record.id if record.status == "ok" else "", JOB_TTL_SECONDS, remembered or "", job],
         )
         state, first = _text(raw_state), _text(raw_first)
         if state == "done":
             return DeliveryOutcome.REDELIVERY_SKIPPED, record
+        if state == "unchanged":
+            record = dataclasses.replace(record, status="unchanged", reason="already_delivered",
+                                         message=f"delivered unchanged by job {first}")
         if state == "duplicate":
             record = dataclasses.replace(
                 record, status="dropped", reason="duplicate",
@@ -129,12 +150,12 @@ class Delivery:
                 self._jsonl.append_once(job_id=job, input_key=input_key, record=data)
             except (OSError, sqlite3.Error) as exc:
                 raise InfrastructureError("sink_error", f"JSONL file {self._jsonl.path}: {_reason(exc)}") from exc
-        k = self._keys
         self._commit(
             keys=[k.job_deliveries(job), k.job(job), k.job_reasons(job), k.stream(), k.deadletter(),
-                  k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs()],
+                  k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs(), k.delivered(record.id)],
             args=[input_key, record.status, record.reason or "", _dumps(data), job, record.id,
-                  self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0", (record.message or "")[:500]],
+                  self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0", (record.message or "")[:500],
+                  remembered if record.status == "ok" and remembered else "", self._window],
         )
         return DeliveryOutcome.DELIVERED, record
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 from pathlib import Path
@@ -51,8 +52,9 @@ def test_crash_between_file_and_commit_recovers_once(redis_client: redis.Redis, 
     delivery = Delivery(redis_client, keys, jsonl=sink)
     record = make_record("job2", "/data/b.txt")
     # What the dead worker managed: the claim and the file line, no commit.
-    delivery._claim(keys=[keys.job_deliveries("job2"), keys.job_articles("job2")],
-                    args=[record.source.key, record.id, 60])
+    delivery._claim(keys=[keys.job_deliveries("job2"), keys.job_articles("job2"), keys.job("job2"),
+                          keys.delivered(record.id)],
+                    args=[record.source.key, record.id, 60, "", "job2"])
     assert sink.append_once(job_id="job2", input_key=record.source.key, record=record.to_dict())
     outcome, _ = delivery.deliver(record)
     assert outcome is DeliveryOutcome.DELIVERED
@@ -66,8 +68,9 @@ def test_crash_before_file_write_still_delivers(redis_client: redis.Redis, prefi
     sink = JsonlSink(tmp_path / "out.jsonl")
     delivery = Delivery(redis_client, keys, jsonl=sink)
     record = make_record("job3", "/data/c.txt")
-    delivery._claim(keys=[keys.job_deliveries("job3"), keys.job_articles("job3")],
-                    args=[record.source.key, record.id, 60])
+    delivery._claim(keys=[keys.job_deliveries("job3"), keys.job_articles("job3"), keys.job("job3"),
+                          keys.delivered(record.id)],
+                    args=[record.source.key, record.id, 60, "", "job3"])
     delivery.deliver(record)
     assert len(read_jsonl(sink.path)) == 1
     assert stream_len(redis_client, keys) == 1
@@ -206,3 +209,30 @@ def test_jsonl_sink_is_safe_with_many_writers(tmp_path: Path, same_keys: bool) -
     else:
         assert len(lines) == 800
         assert {(line["writer"], line["n"]) for line in lines} == {(w, n) for w in range(4) for n in range(200)}
+
+
+def test_a_later_job_counts_an_article_delivered_unchanged_instead_of_delivering_it_again(
+        redis_client: redis.Redis, prefix: str, tmp_path: Path) -> None:
+    """Re-running the same input: the second job's record is unchanged/already_delivered (in no sink); a
+    changed text is delivered; a job created with reprocess delivers it again."""
+    keys = Keys(prefix)
+    jobs = JobStore(redis_client, keys)
+    sink = JsonlSink(tmp_path / "out.jsonl")
+    delivery = Delivery(redis_client, keys, jsonl=sink, delivered_window=3600)
+    for job in ("first", "again", "edited"):
+        jobs.create(job, inputs=["/data/a.txt"])
+    jobs.create("forced", inputs=["/data/a.txt"], reprocess=True)
+
+    def record(job: str, text_hash: str) -> ArticleRecord:
+        return dataclasses.replace(make_record(job, "/data/a.txt"), content_hash=text_hash)
+
+    assert delivery.deliver(record("first", "h1"))[1].status == "ok"
+    outcome, again = delivery.deliver(record("again", "h1"))
+    assert outcome is DeliveryOutcome.DELIVERED
+    assert (again.status, again.reason) == ("unchanged", "already_delivered") and "first" in (again.message or "")
+    assert delivery.deliver(record("edited", "h2"))[1].status == "ok"
+    assert delivery.deliver(record("forced", "h2"))[1].status == "ok"
+    assert [line["job_id"] for line in read_jsonl(sink.path)] == ["first", "edited", "forced"]
+    assert stream_len(redis_client, keys) == 3
+    counts = jobs.counts("again")
+    assert (counts.unchanged, counts.ok, counts.delivered) == (1, 0, 0)
