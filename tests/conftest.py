@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -80,6 +81,31 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def require_program(program: str | Path, install: str) -> None:
+    """Skip the test, naming the install line, when ``program`` (a path, or a name on PATH) is missing on
+    this machine; under ``CI=true`` (where .ci/run installs it) fail instead, so CI never skips it."""
+    found = Path(program).exists() if os.sep in str(program) else shutil.which(str(program)) is not None
+    if found:
+        return
+    reason = f"{program} is not installed here: {install}"
+    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def control_app(env: dict[str, str]) -> Any:
+    """A Celery app configured as the workers of ``env`` are (their key prefix included), to ping and
+    inspect them."""
+    from celery import Celery
+
+    from newsmill.settings import Settings
+    from workers.config import celery_config
+
+    app = Celery("newsmill-test")
+    app.conf.update(celery_config(Settings.from_env(env)))
+    return app
+
+
 class WorkerProcesses:
     """Real ``newsmill worker`` processes against the test Redis; stopped (and reaped) at teardown."""
 
@@ -100,9 +126,7 @@ class WorkerProcesses:
 
     def wait_ready(self, count: int | None = None, timeout: float = 60.0) -> None:
         """Wait until the workers answer a broadcast ping (they are consuming)."""
-        from celery import Celery
-
-        app = Celery(broker=self.env["NEWSMILL_BROKER_URL"])
+        app = control_app(self.env)
         expected = count if count is not None else len(self.processes)
         deadline = time.monotonic() + timeout
         try:
@@ -145,8 +169,8 @@ def worker_env(redis_url: str, prefix: str, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture()
 def workers(worker_env: dict[str, str], tmp_path: Path, redis_client: redis.Redis
             ) -> Iterator[WorkerProcesses]:
-    # Queues are per database, not per prefix: start each test with none of an earlier test's messages.
-    redis_client.delete("io", "cpu", "unacked", "unacked_index", "unacked_mutex")
+    # Every test has its own NEWSMILL_PREFIX, which also prefixes the broker's queues: nothing of an
+    # earlier test's messages can reach these workers.
     log_dir = tmp_path / "worker-logs"
     log_dir.mkdir()
     procs = WorkerProcesses(worker_env, log_dir)

@@ -55,6 +55,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "socket_connect_timeout": 5,
             "socket_keepalive": True,
             "health_check_interval": 10,
+            # Every key kombu and Celery write (queues, unacked, bindings, event fanout) under our
+            # prefix: two prefixes on one Redis database never share a queue.
+            "global_keyprefix": f"{settings.prefix}:",
         }
     elif is_amqp(broker):
         # Publisher confirms: enqueue returns only once RabbitMQ has the message. Global QoS, which

@@ -29,6 +29,29 @@ def _renderer(log_format: str, stream: Any) -> Any:
     return structlog.processors.JSONRenderer(ensure_ascii=False)
 
 
+class TaskPayloadFilter(logging.Filter):
+    """Celery's per-task lines ("received", "succeeded in 0.2s: <return value>") carry the task's
+    arguments and its return value (whole records) in their message and extra ``data``: at INFO that
+    was ~55 KB of log per article. Keep what says which task it was and how long it took; the record's
+    summary is in our own ``article.done`` event."""
+
+    _KEEP = frozenset({"id", "name", "runtime", "hostname", "eta", "exc", "description"})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("celery."):
+            return True
+        data = getattr(record, "data", None)
+        if isinstance(data, dict):
+            record.data = {key: value for key, value in data.items() if key in self._KEEP}
+        if isinstance(record.args, dict):
+            args: dict[str, Any] = dict(record.args)
+            for key in ("return_value", "args", "kwargs"):
+                if key in args:
+                    args[key] = "…"
+            record.args = args
+        return True
+
+
 def configure_logging(*, log_format: str = "auto", level: str = "INFO", stream: Any = None) -> None:
     """Route structlog and the standard library (Celery, kombu, httpx) through one processor chain."""
     stream = stream if stream is not None else sys.stderr
@@ -50,6 +73,7 @@ def configure_logging(*, log_format: str = "auto", level: str = "INFO", stream: 
     )
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
+    handler.addFilter(TaskPayloadFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

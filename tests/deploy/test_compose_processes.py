@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from newsmill.keys import Keys
-from tests.conftest import ROOT, SEED, read_jsonl, validate_record
+from tests.conftest import ROOT, SEED, control_app, read_jsonl, validate_record
 from tests.deploy.compose_local import LocalCompose, dockerfile_healthcheck
 from tests.deploy.processes import ProcessGroup, http_ok, wait_until
 
@@ -85,10 +85,7 @@ def test_compose_services_process_the_seed_as_local_processes(
     flower = compose.service("flower")
     group.start("flower", flower.argv, flower.env)
 
-    from celery import Celery
-
-    broker = workers[0].env["NEWSMILL_BROKER_URL"] or workers[0].env["NEWSMILL_REDIS_URL"]
-    app = Celery(broker=broker)
+    app = control_app(workers[0].env)
     try:
         wait_until(lambda: len(app.control.ping(timeout=1.0) or []) >= len(workers), timeout=120,
                    what=f"{len(workers)} workers answering", group=group)

@@ -18,7 +18,7 @@ from newsmill.settings import Settings
 from tests.conftest import ROOT
 from tests.deploy.compose_local import load_compose
 from tests.deploy.test_compose_processes import COMPOSE
-from workers.config import CPU_QUEUE
+from workers.config import CPU_QUEUE, celery_config
 
 K8S = ROOT / "deploy" / "k8s"
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
@@ -143,7 +143,10 @@ def test_keda_scaled_object_scales_worker_cpu_on_the_cpu_queue() -> None:
     metadata = trigger["metadata"]
     # The CRD types trigger metadata as a map of strings.
     assert all(isinstance(v, str) for v in metadata.values())
-    assert metadata["listName"] == CPU_QUEUE
+    # The Redis list kombu keeps the cpu queue in: its name carries the prefix the ConfigMap sets.
+    prefix = documents(K8S / "config.yaml")[0]["data"]["NEWSMILL_PREFIX"]
+    options = celery_config(Settings(broker_url="redis://redis:6379/0", prefix=prefix))["broker_transport_options"]
+    assert metadata["listName"] == options["global_keyprefix"] + CPU_QUEUE
     assert int(metadata["listLength"]) > 0 and metadata["databaseIndex"] == "0"
     namespace = documents(K8S / "kustomization.yaml")[0]["namespace"]
     host, port = metadata["address"].rsplit(":", 1)
