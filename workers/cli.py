@@ -6,17 +6,20 @@ import contextlib
 import itertools
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import click
 import redis
 
+from newsmill.enrich import REGISTRY
 from newsmill.fetch.discovery import DiscoveryError, DiscoveryRequest, parse_since
 from newsmill.jobs import JobCounts, JobStore, RedisFull, new_job_id
 from newsmill.keys import Keys
@@ -27,6 +30,8 @@ from workers.errors import EXIT_CODES_HELP, Exit, ExitCode, NewsmillGroup
 from workers.flower import flower
 from workers.health import healthcheck
 
+ENRICH_STAGES = tuple(REGISTRY)
+
 
 def _settings(broker: str | None) -> Settings:
     # The Celery app reads the environment when it is first imported: set it before that happens.
@@ -35,24 +40,30 @@ def _settings(broker: str | None) -> Settings:
     return Settings.from_env()
 
 
-def _expand(inputs: Iterable[str]) -> Any:
+def _plan(inputs: Iterable[str]) -> Any:
+    """The inputs' sources, every input checked first (a missing path, an unsupported scheme): one line."""
     from newsmill.load import expand_inputs
 
-    return expand_inputs(inputs)
+    try:
+        return expand_inputs(inputs)
+    except FileNotFoundError as exc:
+        raise Exit(f"{exc.filename}: {exc.strerror or 'no such file or directory'}", ExitCode.ERROR) from exc
+    except (ValueError, OSError) as exc:
+        raise Exit(str(exc), ExitCode.ERROR) from exc
 
 
 def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
-             discovery: DiscoveryRequest | None = None) -> tuple[str, int]:
+             discovery: DiscoveryRequest | None = None, *, reprocess: bool = False) -> tuple[str, int]:
     from tasks.chains import enqueue_sources
 
+    sources = _plan(inputs)
     res = Resources(settings, redis_client=client)
     jobs = JobStore(client, res.keys)
     client.ping()
     _check_broker()
     job_id = new_job_id()
     named = [*inputs, *(discovery.feeds if discovery else ()), *(discovery.sitemaps if discovery else ())]
-    jobs.create(job_id, inputs=named)
-    sources = _expand(inputs)
+    jobs.create(job_id, inputs=named, reprocess=reprocess)
     if discovery:
         # Discovery runs here, in the producer: the job's input set must be known before it is marked
         # complete, and the producer may wait out a host's politeness budget where a worker must not.
@@ -62,9 +73,11 @@ def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
             discovery, job_id, options=settings.fetch, client=client, prefix=settings.prefix))
     try:
         count = enqueue_sources(job_id, sources, settings, jobs, res)
-    except (FileNotFoundError, DiscoveryError) as exc:
-        _abort(jobs, job_id, str(exc))
-        raise click.ClickException(str(exc)) from exc
+    except (OSError, DiscoveryError) as exc:
+        # A folder that cannot be listed part-way, a feed that cannot be read: what went out is processed.
+        enqueued = _abort(jobs, job_id, str(exc))
+        raise Exit(f"{_os_message(exc)}: job {job_id} stopped after enqueueing {enqueued} inputs",
+                   ExitCode.ERROR) from exc
     except Exception as exc:
         full = _out_of_memory(exc, client)
         if full is None:
@@ -74,7 +87,15 @@ def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
         raise click.ClickException(
             f"{full}: job {job_id} stopped after enqueueing {enqueued} of its inputs (those will be "
             "processed); free memory in Redis or raise its maxmemory, then enqueue the rest") from exc
+    if count == 0:
+        click.echo(f"warning: no inputs found in {' '.join(named)}", err=True)
     return job_id, count
+
+
+def _os_message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc)
 
 
 def _check_broker() -> None:
@@ -147,31 +168,73 @@ def main(debug: bool) -> None:
     """newsmill: clean, enriched, structured news-article records from URLs, feeds and files."""
 
 
-@main.command()
-@click.argument("inputs", nargs=-1)
-@click.option("--feed", "feeds", multiple=True, help="An RSS, Atom or JSON feed whose articles to enqueue.")
-@click.option("--sitemap", "sitemaps", multiple=True, help="A sitemap (or sitemap index) whose pages to enqueue.")
-@click.option("--since", default=None,
-              help="Only feed and sitemap entries published or modified since this date (undated ones are kept).")
-@click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
-def enqueue(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | None,
-            broker: str | None) -> None:
-    """Enqueue INPUTS (files, directories, globs, URL lists, URLs) and the articles of --feed and
-    --sitemap URLs as a new job; print its id."""
-    if not (inputs or feeds or sitemaps):
-        raise click.UsageError("name at least one input, --feed or --sitemap")
+INPUTS_HELP = """INPUTS: http(s) URLs; files: .html .htm .xhtml pages, .txt articles, .txt URL lists (one
+URL per line), .json/.jsonl (one article per line), .warc/.warc.gz archives, any of these gzipped (not
+JSONL); folders (walked recursively: files of other types become dropped/unsupported_type records);
+globs ('news/**/*.html'). A file of another type named on its own is sniffed."""
+
+
+def _job_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options that say what a job is, shared by `enqueue` and `run`."""
+    for decorator in reversed([
+        click.option("--feed", "feeds", multiple=True, metavar="URL",
+                     help="An RSS, Atom or JSON feed whose articles to process (repeatable)."),
+        click.option("--sitemap", "sitemaps", multiple=True, metavar="URL",
+                     help="A sitemap (or sitemap index) whose pages to process (repeatable)."),
+        click.option("--since", default=None, metavar="DATE",
+                     help="Only feed and sitemap entries published or modified since DATE (ISO 8601, or "
+                          "e.g. 2d, 12h); undated ones are kept."),
+        click.option("--enrich", default=None, metavar="STAGES",
+                     help=f"Enrichment stages, comma-separated, in order ('' for none); from: "
+                          f"{', '.join(ENRICH_STAGES)} (default: all, or NEWSMILL_ENRICH)."),
+        click.option("--reprocess", is_flag=True,
+                     help="Deliver articles again even if an earlier job delivered them unchanged."),
+    ]):
+        command = decorator(command)
+    return command
+
+
+def _discovery(feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | None) -> DiscoveryRequest:
     try:
-        discovery = DiscoveryRequest(feeds=feeds, sitemaps=sitemaps, since=parse_since(since) if since else None)
+        return DiscoveryRequest(feeds=feeds, sitemaps=sitemaps, since=parse_since(since) if since else None)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--since") from exc
+
+
+def _choose_enrichment(enrich: str | None) -> None:
+    """--enrich, checked here (a usage error lists the stages), handed on as NEWSMILL_ENRICH: producers
+    build the chain from it, and embedded workers inherit it."""
+    if enrich is None:
+        return
+    names = [name.strip() for name in enrich.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ENRICH_STAGES]
+    if unknown:
+        raise click.BadParameter(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(ENRICH_STAGES)}",
+                                 param_hint="--enrich")
+    os.environ["NEWSMILL_ENRICH"] = ",".join(names)
+
+
+@main.command(epilog=EXIT_CODES_HELP, short_help="Enqueue inputs as a job for running workers; print its id.",
+              help="Enqueue INPUTS and the articles of --feed and --sitemap URLs as a new job for the "
+                   "workers (newsmill worker) and print its id; follow it with `newsmill status ID --wait`."
+                   "\n\n" + INPUTS_HELP)
+@click.argument("inputs", nargs=-1)
+@_job_options
+@click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
+def enqueue(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | None,
+            enrich: str | None, reprocess: bool, broker: str | None) -> None:
+    if not (inputs or feeds or sitemaps):
+        raise click.UsageError("name at least one input, --feed or --sitemap")
+    discovery = _discovery(feeds, sitemaps, since)
+    _choose_enrichment(enrich)
     settings = _settings(broker)
     client = _redis(settings)
-    job_id, count = _enqueue(inputs, settings, client, discovery)
+    job_id, count = _enqueue(inputs, settings, client, discovery, reprocess=reprocess)
     click.echo(f"enqueued {count} inputs", err=True)
     click.echo(job_id)
 
 
-@main.command(epilog=EXIT_CODES_HELP)
+@main.command(epilog=EXIT_CODES_HELP, short_help="Show a job's counts; --wait until it finishes.")
 @click.argument("job_id")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
@@ -256,86 +319,154 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
     raise SystemExit(code)
 
 
-@main.command()
-@click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default="-",
-              show_default=True, help="JSONL file for the records ('-' for standard output).")
+@main.command(epilog=EXIT_CODES_HELP, short_help="Process inputs end to end on this machine; write JSONL.",
+              help="Process INPUTS (and --feed, --sitemap articles) end to end and write one JSON record per "
+                   "input: on an embedded server and workers started for this run and stopped after it "
+                   "(nothing to install), or with --broker on the workers already running there."
+                   "\n\n" + INPUTS_HELP)
+@click.argument("inputs", nargs=-1)
+@_job_options
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              help="JSONL file for the records ('-' for standard output).")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL",
               help="Use this broker and the workers already running there instead of embedded ones.")
-@click.option("--workers", "cpu_workers", type=int, default=None,
+@click.option("--workers", "cpu_workers", type=click.IntRange(min=1), default=None,
               help="cpu worker processes for the embedded run (default: one per core).")
 @click.option("--log-file", type=click.Path(dir_okay=False), default=None,
-              help="Where embedded workers log (default: a temporary file, shown on failure).")
-@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
-def run(inputs: tuple[str, ...], output: str, broker: str | None, cpu_workers: int | None,
+              help="Keep the embedded workers' log here (default: kept only if the run fails).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Give up after SECONDS (exit code 4).")
+def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | None,
+        enrich: str | None, reprocess: bool, output: str, broker: str | None, cpu_workers: int | None,
         log_file: str | None, timeout: float | None) -> None:
-    """Process INPUTS end to end and write the records as JSONL (embedded unless --broker is given)."""
-    from workers.embedded import EmbeddedError, WorkerPool, embedded_server
-
-    # SIGTERM ends the run like Ctrl-C: through the finally blocks that stop what we started.
+    if not (inputs or feeds or sitemaps):
+        raise click.UsageError("name at least one input, --feed or --sitemap")
+    job = _Job(inputs, _discovery(feeds, sitemaps, since), reprocess)
+    _choose_enrichment(enrich)
+    _settings(broker)  # every setting checked before anything starts
+    _plan(inputs)  # so is every input
+    out = _open_output(output)
+    # SIGTERM and SIGHUP end the run like Ctrl-C: through the finally blocks that stop what we started.
     signal.signal(signal.SIGTERM, _interrupt)
-    if broker:
-        counts = _run_job(inputs, _settings(broker), output, timeout=timeout, pool=None)
-        raise SystemExit(int(_finished_code(counts)))
-    log_path = Path(log_file) if log_file else Path(tempfile.mkstemp(prefix="newsmill-run-", suffix=".log")[1])
-    pool = WorkerPool()
-    ok = False
+    signal.signal(signal.SIGHUP, _interrupt)
     try:
-        with embedded_server() as server:
+        if broker:
+            counts = _run_job(job, _settings(broker), out, timeout=timeout, pool=None)
+        else:
+            counts = _run_embedded(job, out, cpu_workers=cpu_workers, log_file=log_file, timeout=timeout)
+    except KeyboardInterrupt:
+        raise Exit("interrupted: stopped, and stopped everything this run started", ExitCode.INTERRUPTED) from None
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if output != "-":
+        click.echo(f"records: {output}", err=True)
+    raise SystemExit(int(_finished_code(counts)))
+
+
+@dataclass(frozen=True)
+class _Job:
+    inputs: tuple[str, ...]
+    discovery: DiscoveryRequest
+    reprocess: bool
+
+
+def _open_output(output: str) -> IO[str]:
+    if output == "-":
+        return sys.stdout
+    try:
+        return open(output, "w", encoding="utf-8")
+    except OSError as exc:
+        raise Exit(f"cannot write -o {output}: {exc.strerror or exc}", ExitCode.ERROR) from exc
+
+
+def _run_embedded(job: _Job, out: IO[str], *, cpu_workers: int | None, log_file: str | None,
+                  timeout: float | None) -> JobCounts:
+    """The embedded run: everything it starts lives in one temporary folder and is watched by a lifeline
+    (workers/lifeline.py), so nothing outlives this process, however it ends."""
+    from workers.embedded import EmbeddedError, WorkerPool, embedded_server
+    from workers.lifeline import Lifeline
+
+    run_dir = Path(tempfile.mkdtemp(prefix="newsmill-run-"))
+    lifeline = Lifeline(run_dir)
+    log_path = Path(log_file) if log_file else run_dir / "workers.log"
+    pool = WorkerPool(lifeline=lifeline)
+    ok = interrupted = False
+    try:
+        with embedded_server(parent=run_dir, lifeline=lifeline) as server:
             os.environ["NEWSMILL_BROKER_URL"] = server.url
             os.environ["NEWSMILL_REDIS_URL"] = server.url
             settings = Settings.from_env()
-            pool.start(env=dict(os.environ), cpu_concurrency=cpu_workers or settings.cpu_concurrency,
+            # Temporary files of the workers (multiprocessing's pymp-*) go where the lifeline cleans.
+            env = {**os.environ, "TMPDIR": str(run_dir)}
+            pool.start(env=env, cpu_concurrency=cpu_workers or settings.cpu_concurrency,
                        io_concurrency=settings.io_concurrency, log_file=log_path)
             try:
-                counts = _run_job(inputs, settings, output, timeout=timeout, pool=pool)
+                counts = _run_job(job, settings, out, timeout=timeout, pool=pool)
                 ok = True
+            except KeyboardInterrupt:
+                interrupted = True  # asked to stop: not a failure whose log is worth keeping
+                raise
             finally:
                 pool.stop()
     except EmbeddedError as exc:
-        raise click.ClickException(f"{exc} (worker log: {log_path})") from exc
+        kept = _keep_log(log_path, log_file)
+        raise Exit(f"{exc}" + (f" (worker log: {kept})" if kept else ""), ExitCode.ERROR) from exc
     finally:
-        if ok and not log_file:
-            log_path.unlink(missing_ok=True)
-        elif not ok:
-            click.echo(f"worker log: {log_path}", err=True)
-    raise SystemExit(int(_finished_code(counts)))
+        if not ok and not interrupted:
+            kept = _keep_log(log_path, log_file)
+            if kept:
+                click.echo(f"worker log: {kept}", err=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        lifeline.close()
+    if log_file:
+        click.echo(f"worker log: {log_file}", err=True)
+    return counts
+
+
+def _keep_log(log_path: Path, log_file: str | None) -> Path | None:
+    """The log of a failed run, moved out of the run's folder if it says anything; else ``None``."""
+    if log_file:
+        return log_path
+    try:
+        if log_path.stat().st_size == 0:
+            return None
+        kept = Path(tempfile.mkstemp(prefix="newsmill-run-", suffix=".log")[1])
+        shutil.move(log_path, kept)
+        return kept
+    except OSError:
+        return None
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _run_job(inputs: tuple[str, ...], settings: Settings, output: str, *, timeout: float | None,
-             pool: Any) -> JobCounts:
+def _run_job(job: _Job, settings: Settings, out: IO[str], *, timeout: float | None, pool: Any) -> JobCounts:
     client = _redis(settings)
     keys = Keys(settings.prefix)
     start = stream_position(client, keys)
-    job_id, count = _enqueue(inputs, settings, client)
+    job_id, count = _enqueue(job.inputs, settings, client, job.discovery, reprocess=job.reprocess)
     reader = JobRecordReader(client, keys, job_id, start=start)
     jobs = JobStore(client, keys)
     deadline = time.monotonic() + timeout if timeout else None
     written = 0
-    out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
-    try:
-        with click.progressbar(length=count, label=f"job {job_id}", file=sys.stderr) as bar:
-            while True:
-                for record in reader.poll():
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-                    written += 1
-                    bar.update(1)
-                counts = jobs.counts(job_id)
-                # unchanged (304) inputs are counted but leave no record in the stream.
-                if counts.finished and written >= counts.delivered:
-                    break
-                if pool is not None:
-                    pool.check_alive()
-                if deadline is not None and time.monotonic() > deadline:
-                    raise Exit(f"timed out; job {job_id} has {counts.pending} pending", ExitCode.UNFINISHED)
-        out.flush()
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with click.progressbar(length=count, label=f"job {job_id}", file=sys.stderr) as bar:
+        while True:
+            for record in reader.poll():
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                written += 1
+                bar.update(1)
+            counts = jobs.counts(job_id)
+            # unchanged inputs (a 304, or delivered by an earlier job) are counted but leave no record.
+            if counts.finished and written >= counts.delivered:
+                break
+            if pool is not None:
+                pool.check_alive()
+            if deadline is not None and time.monotonic() > deadline:
+                raise Exit(f"timed out; job {job_id} has {counts.pending} pending", ExitCode.UNFINISHED)
+            time.sleep(0.05)
+    out.flush()
     final = jobs.counts(job_id)
     _print_counts(final, as_json=False, out=sys.stderr)
     return final

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import redis
 
+from workers.lifeline import Lifeline
+
 
 class EmbeddedError(RuntimeError):
     pass
@@ -71,16 +73,20 @@ def _start_server_once(binary: str, directory: Path, port: int, password: str) -
 
 
 @contextlib.contextmanager
-def embedded_server(*, startup_timeout: float = 10.0) -> Iterator[ServerHandle]:
-    """Start a private server on a free loopback port with a random password; stop it on exit."""
+def embedded_server(*, startup_timeout: float = 10.0, parent: Path | None = None,
+                    lifeline: Lifeline | None = None) -> Iterator[ServerHandle]:
+    """Start a private server on a free loopback port with a random password; stop it on exit (and,
+    with a ``lifeline``, also if this process dies)."""
     binary = server_binary()
-    directory = Path(tempfile.mkdtemp(prefix="newsmill-embedded-"))
+    directory = Path(tempfile.mkdtemp(prefix="newsmill-embedded-", dir=parent))
     password = secrets.token_hex(16)
     handle: ServerHandle | None = None
     try:
         for _attempt in range(5):  # another process may take the free port before the server binds it
             port = free_port()
             process = _start_server_once(binary, directory, port, password)
+            if lifeline is not None:
+                lifeline.watch(process)
             client = redis.Redis(host="127.0.0.1", port=port, password=password, socket_timeout=1)
             deadline = time.monotonic() + startup_timeout
             while time.monotonic() < deadline and process.poll() is None:
@@ -124,6 +130,7 @@ class WorkerPool:
     """Worker processes of one embedded run: an ``io`` worker (threads) and a ``cpu`` worker (prefork)."""
 
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    lifeline: Lifeline | None = None
 
     def start(self, *, env: dict[str, str], cpu_concurrency: int, io_concurrency: int,
               log_file: Path) -> None:
@@ -133,10 +140,13 @@ class WorkerPool:
                                               ("cpu", "prefork", cpu_concurrency)):
                 cmd = [sys.executable, "-m", "workers.cli", "worker", "--queues", queues,
                        "--pool", pool, "--concurrency", str(concurrency)]
-                self.processes.append(subprocess.Popen(
+                process = subprocess.Popen(
                     cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                     start_new_session=True,  # Ctrl-C reaches us, and we stop the workers in order
-                ))
+                )
+                self.processes.append(process)
+                if self.lifeline is not None:
+                    self.lifeline.watch(process)
         finally:
             log.close()
 

@@ -8,13 +8,12 @@ import enum
 import os
 import socket
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 import redis
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from newsmill.settings import Settings
+from newsmill.settings import Settings, SettingsError, mask_url
 
 
 class ExitCode(enum.IntEnum):
@@ -29,10 +28,13 @@ class ExitCode(enum.IntEnum):
     """The job finished, but some inputs ended ``failed`` (their records say why)."""
     UNFINISHED = 4
     """The job did not finish: ``--timeout`` ran out, or it stalled (no input finished for a while)."""
+    INTERRUPTED = 130
+    """``run`` was stopped by Ctrl-C, SIGTERM or SIGHUP (what it started was stopped too)."""
 
 
 EXIT_CODES_HELP = ("Exit codes: 0 every input ok/dropped/unchanged; 1 error (inputs, settings, broker or "
-                   "Redis); 2 usage; 3 finished with failed inputs; 4 not finished (timeout, stalled).")
+                   "Redis); 2 usage; 3 finished with failed inputs; 4 not finished (timeout, stalled); "
+                   "130 interrupted.")
 
 
 class Exit(click.ClickException):
@@ -42,21 +44,6 @@ class Exit(click.ClickException):
         super().__init__(message)
         # click declares exit_code a ClassVar but reads it from the instance; one class serves every code.
         self.exit_code = int(code)  # type: ignore[misc]
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def explain(exc: BaseException, settings: Settings) -> str | None:
@@ -96,13 +83,17 @@ def debug_wanted(ctx: click.Context | None = None) -> bool:
 
 
 class NewsmillGroup(click.Group):
-    """Turns errors a user can fix (unreachable Redis or broker) into one line and exit code 1."""
+    """Turns errors a user can fix (bad settings, unreachable Redis or broker) into one line and exit code 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
             raise
+        except SettingsError as exc:
+            if debug_wanted(ctx):
+                raise
+            raise Exit(str(exc), ExitCode.ERROR) from exc
         except Exception as exc:
             if debug_wanted(ctx):
                 raise

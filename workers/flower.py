@@ -56,7 +56,7 @@ def basic_auth_from_env(environ: dict[str, str]) -> str:
     return f"{user}:{password}"
 
 
-@click.command()
+@click.command(short_help="Start Flower, the web monitor, with basic auth.")
 @click.option("--port", type=int, envvar="NEWSMILL_FLOWER_PORT", default=FlowerOptions.port, show_default=True)
 @click.option("--address", envvar="NEWSMILL_FLOWER_ADDRESS", default=FlowerOptions.address, show_default=True,
               help="Interface to listen on (0.0.0.0 inside a container).")

@@ -18,7 +18,7 @@ def this_host_pattern(hostname: str) -> str:
     return f".*@{re.escape(hostname)}$"
 
 
-@click.command()
+@click.command(short_help="Exit 0 if a worker on this host answers a ping.")
 @click.option("--timeout", type=float, default=5.0, show_default=True, help="Seconds to wait for an answer.")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
 def healthcheck(timeout: float, broker: str | None) -> None:

@@ -12,11 +12,12 @@ skipped.
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -316,9 +317,18 @@ def discovered_sources(request: DiscoveryRequest, job_id: str, *, options: Fetch
         fetcher.close()
 
 
-def parse_since(text: str) -> datetime:
-    """``2024-05-01`` or an ISO 8601 date-time; a value without a zone is UTC."""
+_AGO = re.compile(r"^\s*(\d+)\s*([dhm])\s*$")
+_AGO_UNITS = {"d": 86400, "h": 3600, "m": 60}
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """``2024-05-01``, an ISO 8601 date-time (a value without a zone is UTC), or a time ago: ``2d``,
+    ``12h``, ``30m``."""
+    ago = _AGO.match(text)
+    if ago:
+        moment = now or datetime.now(UTC)
+        return moment - timedelta(seconds=int(ago.group(1)) * _AGO_UNITS[ago.group(2)])
     value = _date(text)
     if value is None:
-        raise ValueError(f"not an ISO 8601 date: {text!r}")
+        raise ValueError(f"not an ISO 8601 date or a time ago like 2d, 12h, 30m: {text!r}")
     return value

@@ -214,3 +214,16 @@ def test_enqueue_cli_with_feed_and_sitemap(site: Site, redis_url: str, redis_cli
         redis_client.delete("io")
 
 
+
+
+def test_since_takes_a_date_a_date_time_or_a_time_ago() -> None:
+    from datetime import UTC, datetime
+
+    from newsmill.fetch.discovery import parse_since
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    assert parse_since("2d", now=now) == datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+    assert parse_since("12h", now=now) == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    assert parse_since("2026-11-30") == datetime(2026, 11, 30, tzinfo=UTC)
+    with pytest.raises(ValueError, match="time ago like 2d"):
+        parse_since("yesterday-ish")

@@ -70,38 +70,51 @@ def test_run_never_uses_the_server_on_the_default_port(tmp_path: Path, redis_cli
     assert default.dbsize() == before
 
 
-def test_ctrl_c_stops_everything_it_started(tmp_path: Path) -> None:
-    """SIGINT during a run ends it and leaves no server or worker process behind."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP", "SIGKILL"])
+def test_a_run_ended_by_any_signal_leaves_no_process_and_no_temporary_file(
+        tmp_path: Path, signum: signal.Signals) -> None:
+    """However `newsmill run` ends, even by SIGKILL, its server and workers (pool children included)
+    stop within the lifeline's grace period and its temporary folder, log included, is gone."""
     inputs = tmp_path / "in"
     inputs.mkdir()
-    for n in range(2000):
+    for n in range(300):
         shutil.copy(SEED, inputs / f"copy-{n}.txt")
         with open(inputs / f"copy-{n}.txt", "a", encoding="utf-8") as handle:
             handle.write(f"\n{n}\n")  # distinct content, so distinct articles
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {**env_without_redis(tmp_path), "TMPDIR": str(temp)}
     proc = subprocess.Popen([newsmill_bin(), "run", str(inputs), "-o", str(tmp_path / "out.jsonl")],
-                            env=env_without_redis(tmp_path), cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     parent = psutil.Process(proc.pid)
     deadline = time.monotonic() + 60
     children: list[int] = []
     while time.monotonic() < deadline:
         children = [c.pid for c in parent.children(recursive=True)]
         names = " ".join(psutil.Process(p).name() for p in children if psutil.pid_exists(p))
-        if "valkey" in names and len(children) >= 4:  # server, io worker, cpu worker and its pool
+        if "valkey" in names and len(children) >= 5:  # lifeline, server, io worker, cpu worker, its pool
             break
         time.sleep(0.2)
-    assert len(children) >= 4, "the run did not start its server and workers"
-    # Workers run in their own sessions, so gather their pool children too before interrupting.
+    assert len(children) >= 5, "the run did not start its server and workers"
     time.sleep(2)
     for pid in list(children):
         if psutil.pid_exists(pid):
             children += [c.pid for c in psutil.Process(pid).children(recursive=True)]
-    proc.send_signal(signal.SIGINT)
+    assert any(temp.iterdir()), "the run keeps its files in TMPDIR"
+    proc.send_signal(signum)
     try:
-        proc.wait(timeout=60)
+        _, stderr = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         proc.kill()
-        pytest.fail("newsmill run did not stop after SIGINT")
-    assert proc.returncode != 0, "the run finished before it was interrupted: nothing was proven"
-    time.sleep(0.5)
+        pytest.fail(f"newsmill run did not stop after {signum.name}")
+    if signum == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 130, stderr
+        assert b"Traceback" not in stderr and b"interrupted" in stderr, stderr
+    deadline = time.monotonic() + 30  # the lifeline's SIGTERM grace, then SIGKILL
+    while descendants_alive(children) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert descendants_alive(children) == []
+    assert sorted(p.name for p in temp.iterdir()) == []
