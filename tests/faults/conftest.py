@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import require_program
 from tests.faults.harness import Outcome, rabbitmqctl, recovery_bound
 
 pytestmark = pytest.mark.integration
@@ -39,9 +38,7 @@ def workdir(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def rabbitmq() -> Iterator[None]:
     """RabbitMQ on 127.0.0.1:5672 with rabbitmqctl (virtual hosts per scenario); fails without it in CI."""
-    if not (shutil.which("rabbitmqctl") or Path("/usr/sbin/rabbitmqctl").exists()):
-        if os.environ.get("CI"):
-            pytest.fail("RabbitMQ (rabbitmqctl) is missing")
-        pytest.skip("RabbitMQ is not installed here (apt-get install rabbitmq-server)")
+    if not Path("/usr/sbin/rabbitmqctl").exists():
+        require_program("rabbitmqctl", "apt-get install -y rabbitmq-server")
     rabbitmqctl("status")
     yield
