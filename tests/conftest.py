@@ -40,6 +40,18 @@ def _claim_database(session_id: str) -> int:
     raise RuntimeError("every Redis database 1-15 is held by another test session")
 
 
+INTEGRATION_FOLDERS = frozenset({"integration", "deploy", "faults", "fetch"})
+"""Tests here start servers (HTTP, Redis, Flower, RabbitMQ vhosts) or worker processes."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test under the folders above ``integration``: ``pytest -m "not integration"`` is the
+    fast subset (unit tests of one function, against the session's Redis at most)."""
+    for item in items:
+        if Path(str(item.path)).parent.name in INTEGRATION_FOLDERS:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def redis_db() -> Iterator[int]:
     """A private database number on the real Redis; the suite fails (not skips) without Redis."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import redis
 
-from tests.conftest import CORPUS, SEED, WorkerProcesses, read_jsonl
+from tests.conftest import CORPUS, SEED, WorkerProcesses, control_app, read_jsonl
 from tests.integration.test_seed_distributed import cli, stream_records
 
 INPUTS = 120
@@ -39,16 +39,24 @@ def test_killing_pool_processes_mid_job_loses_and_duplicates_nothing(
     workers.wait_ready()
     job_id = cli(worker_env, "enqueue", str(tmp_path / "in")).strip()
 
-    killed = 0
+    # Kill only pool processes caught running a task (Celery reports each active task's worker_pid), so
+    # every kill really interrupts work that must then be redelivered.
+    app = control_app(worker_env)
+    killed: list[str] = []
     deadline = time.monotonic() + 120
-    while killed < 4 and time.monotonic() < deadline:
-        time.sleep(1.0)
-        children = psutil.Process(cpu.pid).children()
-        busy = [c for c in children if c.cpu_percent(interval=0.05) > 0] or children
-        if busy:
-            busy[0].send_signal(signal.SIGKILL)
-            killed += 1
-    assert killed == 4
+    try:
+        while len(killed) < 4 and time.monotonic() < deadline:
+            replies = app.control.inspect(timeout=1.0).active() or {}
+            children = {c.pid for c in psutil.Process(cpu.pid).children()}
+            running = [task for name, tasks in replies.items() if name.startswith(f"cpu-{cpu.pid}@")
+                       for task in tasks if task.get("worker_pid") in children and task["id"] not in killed]
+            if running:
+                psutil.Process(running[0]["worker_pid"]).send_signal(signal.SIGKILL)
+                killed.append(running[0]["id"])
+                time.sleep(1.0)
+    finally:
+        app.close()
+    assert len(killed) == 4, f"caught {len(killed)} pool processes at work"
 
     status = json.loads(cli(worker_env, "status", job_id, "--json", "--wait", timeout=300))
     assert status["finished"] and status["done"] == INPUTS, status
