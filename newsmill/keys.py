@@ -74,3 +74,34 @@ class Keys:
 
     def deadletter(self) -> str:
         return f"{self.prefix}:deadletter"
+
+    # Fetching: politeness and conditional re-fetch state, shared by every worker.
+
+    def host_slots(self, host: str) -> str:
+        """The rate limiter's next free slot of one host (``newsmill.fetch.ratelimit``)."""
+        return f"{self.prefix}:slots:{host.lower()}"
+
+    def robots(self, origin: str) -> str:
+        """One origin's parsed robots.txt, cached (``newsmill.fetch.robots``)."""
+        return f"{self.prefix}:robots:{origin}"
+
+    def validators(self, url_digest: str) -> str:
+        """ETag and Last-Modified of a delivered page, for a conditional re-fetch (``newsmill.fetch.state``)."""
+        return f"{self.prefix}:validators:{url_digest}"
+
+    def fetch_resume(self, job_id: str, input_digest: str) -> str:
+        """Where a deferred fetch of one input got to (``newsmill.fetch.state``)."""
+        return f"{self.prefix}:fetch-resume:{job_id}:{input_digest}"
+
+    def job_seen(self, job_id: str) -> str:
+        """Set: URLs one job discovered in feeds and sitemaps."""
+        return f"{self.prefix}:job:{job_id}:seen"
+
+    def seen(self, url_digest: str) -> str:
+        """A discovered URL, remembered across jobs for the seen window."""
+        return f"{self.prefix}:seen:{url_digest}"
+
+    def dedup_index(self, index_name: str) -> str:
+        """The near-duplicate index's key prefix (bands and signatures below it)."""
+        return f"{self.prefix}:{index_name}:"
+

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import redis
 
+from newsmill.keys import Keys
+
 # Each host is one hash: ``next`` (the next slot not yet handed out), ``last`` (when the host last got a
 # request from us) and ``hold`` (no request before this: its Retry-After). A reserved slot is a promise
 # of *order*, not of time: a deferred task can come back late (its worker was busy), and the holder of the
@@ -124,7 +126,7 @@ class HostRateLimiter:
                  domain_rates: dict[str, float] | None = None, horizon: float = DEFAULT_HORIZON) -> None:
         self._script = client.register_script(_SLOT)
         self._push_back = client.register_script(_PUSH_BACK)
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._default = default_rate
         self._domains = domain_rates or {}
         self._horizon = horizon
@@ -145,7 +147,7 @@ class HostRateLimiter:
         """A slot for one request to ``host`` now, or how long to wait; ``reserved`` claims an earlier
         reservation instead of asking for a new slot."""
         state, wait, slot = self._script(
-            keys=[f"{self._prefix}:slots:{host.lower()}"],
+            keys=[self._keys.host_slots(host)],
             args=[self.interval(host, crawl_delay), self._horizon, reserved or "", SHORT_WAIT],
         )
         state = state.decode() if isinstance(state, bytes) else str(state)
@@ -155,4 +157,4 @@ class HostRateLimiter:
     def push_back(self, host: str, seconds: float) -> None:
         """No slot for ``host`` before ``seconds`` from now (its 429 or 503 said Retry-After), for every
         worker, not only for the fetch that was told."""
-        self._push_back(keys=[f"{self._prefix}:slots:{host.lower()}"], args=[min(seconds, 3600.0)])
+        self._push_back(keys=[self._keys.host_slots(host)], args=[min(seconds, 3600.0)])

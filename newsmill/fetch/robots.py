@@ -16,6 +16,8 @@ from typing import Literal
 import redis
 from protego import Protego
 
+from newsmill.keys import Keys
+
 MAX_ROBOTS_BYTES = 500 * 1024
 MAX_CACHE_SECONDS = 24 * 3600.0
 UNREACHABLE_CACHE_SECONDS = 600.0
@@ -78,11 +80,11 @@ class RobotsCache:
 
     def __init__(self, client: redis.Redis, prefix: str, *, ttl: float = MAX_CACHE_SECONDS) -> None:
         self._redis = client
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._ttl = min(ttl, MAX_CACHE_SECONDS)
 
     def _key(self, origin: str) -> str:
-        return f"{self._prefix}:robots:{origin}"
+        return self._keys.robots(origin)
 
     def get(self, origin: str) -> RobotsRules | None:
         raw = self._redis.get(self._key(origin))

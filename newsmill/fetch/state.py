@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 import redis
 
 from newsmill.ids import canonical_url
+from newsmill.keys import Keys
 
 VALIDATOR_TTL_SECONDS = 30 * 24 * 3600
 RESUME_TTL_SECONDS = 3600
@@ -46,10 +47,10 @@ class ValidatorStore:
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._redis = client
-        self._prefix = prefix
+        self._keys = Keys(prefix)
 
     def _key(self, url: str) -> str:
-        return f"{self._prefix}:validators:{_digest(canonical_url(url))}"
+        return self._keys.validators(_digest(canonical_url(url)))
 
     def get(self, url: str) -> Validators | None:
         raw = self._redis.hgetall(self._key(url))
@@ -88,10 +89,10 @@ class ResumeStore:
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._redis = client
-        self._prefix = prefix
+        self._keys = Keys(prefix)
 
     def _key(self, job_id: str, input_key: str) -> str:
-        return f"{self._prefix}:fetch-resume:{job_id}:{_digest(input_key)}"
+        return self._keys.fetch_resume(job_id, _digest(input_key))
 
     def take(self, job_id: str, input_key: str) -> Resume | None:
         """The stored resume point, removed from the store (GETDEL)."""
@@ -118,12 +119,12 @@ class SeenUrls:
 
     def __init__(self, client: redis.Redis, prefix: str, *, window: float, job_ttl: int = 7 * 24 * 3600) -> None:
         self._script = client.register_script(_FIRST_SIGHT)
-        self._prefix = prefix
+        self._keys = Keys(prefix)
         self._window = int(window)
         self._job_ttl = job_ttl
 
     def first_sight(self, job_id: str, url: str) -> bool:
         """True (and remembered) if ``url`` was not seen before in the job or the window."""
         canonical = canonical_url(url)
-        keys = [f"{self._prefix}:job:{job_id}:seen", f"{self._prefix}:seen:{_digest(canonical)}"]
+        keys = [self._keys.job_seen(job_id), self._keys.seen(_digest(canonical))]
         return bool(self._script(keys=keys, args=[canonical, self._window, self._job_ttl]))

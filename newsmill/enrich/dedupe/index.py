@@ -33,6 +33,7 @@ import redis
 
 from newsmill.enrich.dedupe.options import DedupOptions
 from newsmill.enrich.dedupe.shingles import Signature, from_bytes, similarity, to_bytes
+from newsmill.keys import Keys
 
 Method = Literal["exact", "minhash"]
 
@@ -94,7 +95,7 @@ class DedupIndex:
 
     def __init__(self, client: redis.Redis, prefix: str, options: DedupOptions) -> None:
         self._options = options
-        self._base = f"{prefix}:{options.index_name}:"
+        self._base = Keys(prefix).dedup_index(options.index_name)
         self._bands, self._rows = options.bands, options.rows
         self._script = client.register_script(_LOOKUP_AND_INSERT)
 
