@@ -6,8 +6,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-import py3langid
-
+from newsmill import stage_version
 from newsmill.errors import Drop
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
@@ -16,7 +15,7 @@ from newsmill.timing import Stopwatch
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
 
-VERSION = f"newsmill-extract 0.1.0; py3langid {getattr(py3langid, '__version__', '0.4.0')}"
+VERSION = stage_version("extract", "py3langid")
 MIN_LANGUAGE_CONFIDENCE = 0.5
 """Below this normalised probability the language is recorded as unknown (null)."""
 

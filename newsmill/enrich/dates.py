@@ -18,17 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from importlib import metadata
 from typing import Any
 
 import dateparser  # type: ignore[import-untyped]
 
+from newsmill import stage_version
 from newsmill.clean.hints import INPUT
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.dates"
-VERSION = f"newsmill-dates 0.1.0; dateparser {metadata.version('dateparser')}"
+VERSION = stage_version("dates", "dateparser")
 MIN_YEAR = 1990
 """Older "dates" in URLs are nearly always ids or other numbers."""
 

@@ -10,18 +10,18 @@ still keep every copy. The stage never fails an article: it skips with a reason 
 from __future__ import annotations
 
 import weakref
-from importlib.metadata import version
 
 import redis
 import structlog
 
+from newsmill import stage_version
 from newsmill.enrich.dedupe import DedupIndex, DedupOptions, Match, signature, words
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.resources import Resources
 from newsmill.timing import Stopwatch
 
-VERSION = f"newsmill-dedup 0.1.0; datasketch {version('datasketch')}"
+VERSION = stage_version("dedup", "datasketch")
 STAGE = "enrich.dedup"
 _PRODUCER = "newsmill.enrich.dedup"
 _DEFAULT_OPTIONS = DedupOptions()

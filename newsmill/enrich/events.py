@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from newsmill import stage_version
 from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.dates import find_dates, nearest_date
 from newsmill.enrich.eventfacts.patterns import EventMatch, find_events, may_hold_events
@@ -19,7 +20,7 @@ from newsmill.enrich.eventfacts.segments import Paragraph, Sentence, paragraphs
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
 
-VERSION = "newsmill-events 0.1.0"
+VERSION = stage_version("events")
 FIELD = "events"
 """One short sentence can state an event ("Police said 3 people were killed."); below this, nothing can."""
 

@@ -9,17 +9,18 @@ Expatriates Ministry" would be a candidate phrase spanning headline and body.
 from __future__ import annotations
 
 import functools
-from importlib import metadata, resources
+from importlib import resources
 from typing import Any
 
 import yake  # type: ignore[import-untyped]
 
+from newsmill import stage_version
 from newsmill.enrich.sentences import as_sentences, paragraphs
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.keywords"
-VERSION = f"newsmill-keywords 0.1.0; yake {metadata.version('yake')}"
+VERSION = stage_version("keywords", "yake")
 TOP = 10
 MAX_NGRAM = 3
 MIN_WORDS = 20

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from newsmill import stage_version
 from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
 
-VERSION = "newsmill-places 0.1.0"
+VERSION = stage_version("places")
 PLACE_LABELS = frozenset(("GPE", "LOC"))
 
 

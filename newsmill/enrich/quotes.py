@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from newsmill import stage_version
 from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.segments import Paragraph, paragraphs
 from newsmill.record import ArticleRecord, StageRun
@@ -25,7 +26,7 @@ def _words(text: str) -> list[str]:
     """A word list written as one string, to keep long vocabularies readable."""
     return text.split()
 
-VERSION = "newsmill-quotes 0.1.0"
+VERSION = stage_version("quotes")
 FIELD = "quotes"
 SCARE_MAX_WORDS = 5
 

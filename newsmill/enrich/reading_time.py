@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from newsmill import stage_version
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
 
-VERSION = "newsmill-reading-time 0.1.0"
+VERSION = stage_version("reading-time")
 WORDS_PER_MINUTE = 238
 """Mean adult silent reading rate for non-fiction (Brysbaert 2019, a meta-analysis of 190 studies)."""
 

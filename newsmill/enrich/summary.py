@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newsmill import stage_version
 from newsmill.clean.dateline import split_dateline
 from newsmill.enrich.keywords import UNSEGMENTED, stopwords
 from newsmill.enrich.sentences import sentences
@@ -26,7 +27,7 @@ from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.summary"
-VERSION = f"newsmill-summary 0.1.0; textrank numpy {np.__version__}"
+VERSION = stage_version("summary", "numpy")
 
 _WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 # A dateline the clean stage left in place because its agency is not a known one:

@@ -18,17 +18,17 @@ range and weighs every sentence alike. ``positive``, ``negative`` and
 from __future__ import annotations
 
 import functools
-from importlib import metadata
 from typing import Any
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
 
+from newsmill import stage_version
 from newsmill.enrich.sentences import sentences
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.tone"
-VERSION = f"newsmill-tone 0.1.0; vaderSentiment {metadata.version('vaderSentiment')}"
+VERSION = stage_version("tone", "vaderSentiment")
 LANGUAGES = frozenset({"en"})
 """VADER's lexicon, idioms and negation rules are English."""
 
