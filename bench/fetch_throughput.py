@@ -62,8 +62,8 @@ def main() -> None:
             "NEWSMILL_FETCH_RATE": "1000", "NEWSMILL_FETCH_MAX_CONNECTIONS": "200",
         })
         import redis
-        from celery import Celery
 
+        from newsmill.keys import Keys
         from newsmill.record import Source, WorkItem, payload_to_dict
         from tests.conftest import WorkerProcesses
         from workers.config import IO_QUEUE
@@ -74,7 +74,8 @@ def main() -> None:
         for _ in range(args.workers):
             procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
         procs.wait_ready()
-        app = Celery(broker=redis_server.url)
+        from workers.app import app  # configured from the environment above, like the workers
+
 
         def run(count: int, tag: str) -> float:
             job = f"bench-{tag}"
@@ -86,7 +87,8 @@ def main() -> None:
                     app.send_task("newsmill.fetch", args=(payload_to_dict(item),), queue=IO_QUEUE,
                                   producer=producer)
             while True:
-                done = sum(1 for _ in client.scan_iter(match=f"{prefix}:body:{job}:*", count=1000))
+                # A fetched page waits for the clean stage as a stored document (newsmill/bodies.py).
+                done = sum(1 for _ in client.scan_iter(match=Keys(prefix).body(job, "*"), count=1000))
                 if done >= count:
                     return time.perf_counter() - started
                 for process in procs.processes:
