@@ -101,10 +101,15 @@ def cpu_seconds(pool: object) -> dict[str, float]:
     return out
 
 
+BENCH_PREFIX = f"bench-b-{uuid.uuid4().hex[:6]}"
+
+
 def bench_distributed(redis_url: str, pages: list[Path], cores: int, granularity: str) -> float:
     from workers.embedded import WorkerPool
 
-    prefix = f"bench-b-{uuid.uuid4().hex[:6]}"
+    # One prefix for every distributed run of this process: the producer's Celery app (workers.app) is
+    # configured once, at its first import, and its queue names carry the prefix.
+    prefix = BENCH_PREFIX
     os.environ.update({"NEWSMILL_BROKER_URL": redis_url, "NEWSMILL_REDIS_URL": redis_url,
                        "NEWSMILL_PREFIX": prefix, "NEWSMILL_LOG_LEVEL": "WARNING",
                        "NEWSMILL_TASK_GRANULARITY": granularity,
@@ -116,6 +121,7 @@ def bench_distributed(redis_url: str, pages: list[Path], cores: int, granularity
 
     client = redis.Redis.from_url(redis_url)
     jobs = JobStore(client, Keys(prefix))
+    res = Resources(settings, redis_client=client)
     log_file = Path(tempfile.mkstemp(prefix="newsmill-bench-", suffix=".log")[1])
     pool = WorkerPool()
     pool.start(env=dict(os.environ), cpu_concurrency=cores, io_concurrency=8, log_file=log_file)
@@ -124,7 +130,7 @@ def bench_distributed(redis_url: str, pages: list[Path], cores: int, granularity
             job_id = "bench-b-" + uuid.uuid4().hex
             jobs.create(job_id, inputs=[])
             start = time.perf_counter()
-            enqueue_sources(job_id, (Source("file", str(p)) for p in paths), settings, jobs)
+            enqueue_sources(job_id, (Source("file", str(p)) for p in paths), settings, jobs, res)
             while not jobs.counts(job_id).finished:
                 pool.check_alive()
                 time.sleep(0.02)
