@@ -22,10 +22,20 @@ from newsmill.record import Source
 BODY_TTL_SECONDS = 24 * 3600
 
 
+# KEYS: document, the job's deliveries. ARGV: input key, body, meta JSON, ttl.
+_STASH = """
+if redis.call('HGET', KEYS[2], ARGV[1]) == 'done' then return 0 end
+redis.call('HSET', KEYS[1], 'b', ARGV[2], 'm', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
 class Bodies:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self._redis = client
         self._keys = keys
+        self._stash = client.register_script(_STASH)
 
     def key(self, job_id: str, source: Source) -> str:
         digest = hashlib.blake2b(source.key.encode("utf-8"), digest_size=12).hexdigest()
@@ -37,13 +47,14 @@ class Bodies:
         if data.get("type") != "document" or data.get("body") is None:
             return data
         item = data["item"]
-        key = self.key(item["job_id"], Source.from_dict(item["source"]))
+        source = Source.from_dict(item["source"])
+        key = self.key(item["job_id"], source)
         meta = {name: value for name, value in data.items() if name not in ("body", "drive", "deferrals")}
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hset(key, mapping={"b": data["body"].encode("utf-8"),
-                                "m": json.dumps(meta, ensure_ascii=False, separators=(",", ":"))})
-        pipe.expire(key, BODY_TTL_SECONDS)
-        pipe.execute()
+        # Not for an input delivered meanwhile (a stale drive finishing late): the sink already discarded
+        # its document, and one stored now would outlive the job. Its next stage then stops at start.
+        self._stash(keys=[key, self._keys.job_deliveries(item["job_id"])],
+                    args=[source.key, data["body"].encode("utf-8"),
+                          json.dumps(meta, ensure_ascii=False, separators=(",", ":")), BODY_TTL_SECONDS])
         return {**data, "body": None, "body_ref": key}
 
     def restore(self, data: dict[str, Any]) -> dict[str, Any] | None:
