@@ -10,7 +10,6 @@ deletes it; a TTL is the safety net for chains that never get there.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any, cast
 
@@ -38,8 +37,7 @@ class Bodies:
         self._stash = client.register_script(_STASH)
 
     def key(self, job_id: str, source: Source) -> str:
-        digest = hashlib.blake2b(source.key.encode("utf-8"), digest_size=12).hexdigest()
-        return self._keys.body(job_id, digest)
+        return self._keys.document(job_id, source.key)
 
     def stash(self, data: dict[str, Any]) -> dict[str, Any]:
         """Move a serialized Document's body into Redis; returns the message form (body replaced by a

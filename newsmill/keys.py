@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 JOB_TTL_SECONDS = 7 * 24 * 3600
@@ -60,6 +61,11 @@ class Keys:
     def reconciler_lease(self) -> str:
         """String: the worker node that runs the reconciler now (expires unless renewed)."""
         return f"{self.prefix}:reconciler"
+
+    def document(self, job_id: str, input_key: str) -> str:
+        """The stored document of one input of a job (see :meth:`body`)."""
+        digest = hashlib.blake2b(input_key.encode("utf-8"), digest_size=12).hexdigest()
+        return self.body(job_id, digest)
 
     def body(self, job_id: str, digest: str) -> str:
         """Hash: a loaded or fetched document waiting for the clean stage (``b`` body, ``m`` the rest)."""

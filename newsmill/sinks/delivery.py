@@ -60,7 +60,8 @@ end
 return {'new', ''}
 """
 
-# KEYS: deliveries, job, reasons, stream, deadletter, ledger, items, due, active jobs, delivered.
+# KEYS: deliveries, job, reasons, stream, deadletter, ledger, items, due, active jobs, delivered, the
+# input's stored document (deleted with the commit: a worker killed right after it leaves none behind).
 # ARGV: input key, status, reason, record JSON, job id, article id, stream maxlen ('' = none), ttl,
 # publish ('1' = append to the stream), message (of a failed record, kept per reason for `status`),
 # content hash and window (remember an ok article as delivered by this job; '' = do not).
@@ -91,6 +92,7 @@ if ARGV[2] == 'ok' and ARGV[11] ~= '' then
   redis.call('HSET', KEYS[10], 'hash', ARGV[11], 'job', ARGV[5])
   redis.call('EXPIRE', KEYS[10], ARGV[12])
 end
+redis.call('DEL', KEYS[11])
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('HDEL', KEYS[7], ARGV[1])
 redis.call('ZREM', KEYS[8], ARGV[1])
@@ -152,7 +154,8 @@ class Delivery:
                 raise InfrastructureError("sink_error", f"JSONL file {self._jsonl.path}: {_reason(exc)}") from exc
         self._commit(
             keys=[k.job_deliveries(job), k.job(job), k.job_reasons(job), k.stream(), k.deadletter(),
-                  k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs(), k.delivered(record.id)],
+                  k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs(), k.delivered(record.id),
+                  k.document(job, input_key)],
             args=[input_key, record.status, record.reason or "", _dumps(data), job, record.id,
                   self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0", (record.message or "")[:500],
                   remembered if record.status == "ok" and remembered else "", self._window],

@@ -236,3 +236,19 @@ def test_a_later_job_counts_an_article_delivered_unchanged_instead_of_delivering
     assert stream_len(redis_client, keys) == 3
     counts = jobs.counts("again")
     assert (counts.unchanged, counts.ok, counts.delivered) == (1, 0, 0)
+
+
+def test_delivering_an_input_removes_its_stored_document_in_the_same_step(
+        redis_client: redis.Redis, prefix: str) -> None:
+    """The commit deletes the input's stored document: a worker killed between delivering and cleaning
+    up (its redelivered message then stops at start) leaves nothing of a finished job behind."""
+    from newsmill.bodies import Bodies
+
+    keys = Keys(prefix)
+    record = make_record("job-doc", "/data/d.txt")
+    message = Bodies(redis_client, keys).stash({
+        "type": "document", "item": {"job_id": "job-doc", "source": record.source.to_dict()},
+        "id": record.id, "content_kind": "text", "body": "Body text."})
+    assert redis_client.exists(message["body_ref"])
+    Delivery(redis_client, keys).deliver(record)
+    assert not redis_client.exists(message["body_ref"])
