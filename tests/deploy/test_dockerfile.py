@@ -102,7 +102,7 @@ def test_lock_pins_every_dependency_and_the_spacy_model_wheel() -> None:
     for line in project["dependencies"]:
         requirement = Requirement(line)
         name = re.sub(r"[-_.]+", "-", requirement.name).lower()
-        assert name in entries, f"{name} is not in the lock: regenerate it (README 'Run with Docker Compose')"
+        assert name in entries, f"{name} is not in the lock: regenerate it (docs/deploy.md 'Run with Docker Compose')"
         assert requirement.specifier.contains(entries[name][0], prereleases=True), (name, entries[name][0])
 
 
