@@ -132,3 +132,11 @@ def test_flower_and_producer(resolved: dict[str, Any]) -> None:
     assert producer["command"][:2] == ["newsmill", "enqueue"]
     mounted = {v.split(":")[1] for v in producer["volumes"]}
     assert producer["command"][2] in mounted
+
+
+def test_workers_are_restarted_whatever_their_exit_code(resolved: dict[str, Any]) -> None:
+    """A worker that exits 0 after an unrecoverable error (or 1, as `newsmill worker` now does) is
+    restarted: the delivery guarantees assume dead processes come back without an operator."""
+    services = resolved["services"]
+    for name in ("worker-io", "worker-cpu", "flower", "redis"):
+        assert services[name].get("restart") in ("always", "unless-stopped"), (name, services[name].get("restart"))

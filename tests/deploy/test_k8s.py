@@ -159,3 +159,10 @@ def test_keda_scaled_object_scales_worker_cpu_on_the_cpu_queue() -> None:
         assert {"parameter", "name", "key"} <= set(ref)
         assert ref["name"] == secret["metadata"]["name"] and ref["key"] in secret["stringData"]
     assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", scaled["metadata"]["name"])
+
+
+def test_worker_deployments_restart_their_containers_whatever_the_exit_code() -> None:
+    """Deployments allow only restartPolicy Always (the default): a worker that exits 0 comes back too."""
+    for name in ("newsmill-worker-io", "newsmill-worker-cpu"):
+        spec = by_kind("Deployment")[name]["spec"]["template"]["spec"]
+        assert spec.get("restartPolicy", "Always") == "Always", name
