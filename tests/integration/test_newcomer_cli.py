@@ -136,10 +136,26 @@ def test_status_wait_exit_codes(tmp_path: Path, worker_env: dict[str, str], work
     failed = wait(str(fifo))
     assert failed.returncode == 3, failed.stdout + failed.stderr
     assert "unreadable: 1" in failed.stdout
-    slow = wait(str(SEED), extra=("--timeout", "0.001"))
-    assert slow.returncode in (0, 4), slow.stderr  # 0 only if the job beat a millisecond
-    if slow.returncode == 4:
-        assert "did not finish" in slow.stderr and "Traceback" not in slow.stderr
+
+
+def test_status_wait_gives_up_on_a_job_nobody_works_on(worker_env: dict[str, str]) -> None:
+    """No worker runs: `status --wait` ends with exit 4 after --timeout, and says the job stalled once no
+    input finished for --stalled-after seconds, instead of waiting for ever."""
+    from tests.integration.test_seed_distributed import cli
+
+    job = cli(worker_env, "enqueue", str(SEED)).strip()
+
+    def status(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "workers.cli", "status", job, "--wait", *extra],
+                              env=worker_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+    timed_out = status("--timeout", "1")
+    assert timed_out.returncode == 4, timed_out.stderr
+    assert "did not finish: still 1 pending after 1 s" in timed_out.stderr
+    stalled = status("--stalled-after", "1")
+    assert stalled.returncode == 4, stalled.stderr
+    assert "no input finished for 1 s; are workers running" in stalled.stderr
+    assert "stalled" in stalled.stdout and "Traceback" not in stalled.stderr + timed_out.stderr
 
 
 def test_rerunning_the_same_folder_delivers_nothing_twice(tmp_path: Path, worker_env: dict[str, str],
