@@ -75,12 +75,15 @@ def infrastructure_error(exc: BaseException) -> InfrastructureError | None:
     """
     if isinstance(exc, InfrastructureError):
         return exc
-    if isinstance(exc, redis_errors.OutOfMemoryError):
+    if isinstance(exc, redis_errors.OutOfMemoryError) or _MAXMEMORY_REFUSAL in str(exc):
         return InfrastructureError("redis_full", f"Redis is out of memory: {exc}")
     if isinstance(exc, _REDIS_UNAVAILABLE):
         return InfrastructureError("redis_unavailable", f"{type(exc).__name__}: {exc}")
     return None
 
+
+_MAXMEMORY_REFUSAL = "used memory > 'maxmemory'"
+"""What Redis says when it refuses a write; kept when another layer (kombu's publish) wraps the error."""
 
 _REDIS_UNAVAILABLE = (redis_errors.ConnectionError, redis_errors.TimeoutError, redis_errors.BusyLoadingError,
                       redis_errors.ReadOnlyError, redis_errors.MasterDownError, redis_errors.TryAgainError)

@@ -20,9 +20,11 @@ import click
 import redis
 
 from newsmill.enrich import REGISTRY
+from newsmill.errors import infrastructure_error
 from newsmill.fetch.discovery import DiscoveryError, DiscoveryRequest, parse_since
 from newsmill.jobs import JobCounts, JobStore, RedisFull, new_job_id
 from newsmill.keys import Keys
+from newsmill.ledger import Ledger
 from newsmill.resources import Resources
 from newsmill.results import JobRecordReader, stream_position
 from newsmill.settings import Settings
@@ -53,10 +55,13 @@ def _plan(inputs: Iterable[str]) -> Any:
 
 
 def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
-             discovery: DiscoveryRequest | None = None, *, reprocess: bool = False) -> tuple[str, int]:
+             discovery: DiscoveryRequest | None = None, *, reprocess: bool = False,
+             planned: Any = None) -> tuple[str, int]:
+    """A new job of ``inputs`` (their sources as :func:`_plan` gives them: ``planned`` if the caller
+    checked them already)."""
     from tasks.chains import enqueue_sources
 
-    sources = _plan(inputs)
+    sources = planned if planned is not None else _plan(inputs)
     res = Resources(settings, redis_client=client)
     jobs = JobStore(client, res.keys)
     client.ping()
@@ -120,7 +125,8 @@ def _out_of_memory(exc: BaseException, client: redis.Redis) -> RedisFull | None:
     while seen is not None:
         if isinstance(seen, RedisFull):
             return seen
-        if isinstance(seen, redis.OutOfMemoryError) or "OOM command not allowed" in str(seen):
+        infra = infrastructure_error(seen)
+        if infra is not None and infra.code == "redis_full":
             with contextlib.suppress(redis.RedisError):
                 info = client.info("memory")
                 return RedisFull(int(info.get("used_memory") or 0), int(info.get("maxmemory") or 0))
@@ -247,7 +253,8 @@ def status(job_id: str, broker: str | None, as_json: bool, wait: bool, timeout: 
     """Print a job's counts (enqueued, ok, dropped, failed, by reason) and whether it is finished."""
     settings = _settings(broker)
     client = _redis(settings)
-    jobs = JobStore(client, Keys(settings.prefix))
+    keys = Keys(settings.prefix)
+    jobs = JobStore(client, keys)
     counts = jobs.counts(job_id)
     if not counts.exists:
         raise click.ClickException(f"no job {job_id} (it may have expired)")
@@ -256,7 +263,7 @@ def status(job_id: str, broker: str | None, as_json: bool, wait: bool, timeout: 
         return
     deadline = time.monotonic() + timeout if timeout is not None else None
     while not counts.finished:
-        stalled = counts.stalled(_redis_now(client), stalled_after)
+        stalled = counts.stalled(Ledger(client, keys).now(), stalled_after)
         if stalled or (deadline is not None and time.monotonic() > deadline):
             _print_counts(counts, as_json=as_json, out=sys.stdout, stalled=stalled)
             why = (f"no input finished for {stalled_after:.0f} s; are workers running (newsmill worker)?"
@@ -266,11 +273,6 @@ def status(job_id: str, broker: str | None, as_json: bool, wait: bool, timeout: 
         counts = jobs.counts(job_id)
     _print_counts(counts, as_json=as_json, out=sys.stdout)
     raise SystemExit(int(_finished_code(counts)))
-
-
-def _redis_now(client: redis.Redis) -> float:
-    seconds, micros = client.time()
-    return float(seconds) + micros / 1_000_000
 
 
 @main.command()
@@ -341,10 +343,10 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
         log_file: str | None, timeout: float | None) -> None:
     if not (inputs or feeds or sitemaps):
         raise click.UsageError("name at least one input, --feed or --sitemap")
-    job = _Job(inputs, _discovery(feeds, sitemaps, since), reprocess)
+    discovery = _discovery(feeds, sitemaps, since)
     _choose_enrichment(enrich)
     _settings(broker)  # every setting checked before anything starts
-    _plan(inputs)  # so is every input
+    job = _Job(inputs, discovery, reprocess, sources=_plan(inputs))  # so is every input
     out = _open_output(output)
     # SIGTERM and SIGHUP end the run like Ctrl-C: through the finally blocks that stop what we started.
     signal.signal(signal.SIGTERM, _interrupt)
@@ -369,6 +371,8 @@ class _Job:
     inputs: tuple[str, ...]
     discovery: DiscoveryRequest
     reprocess: bool
+    sources: Any
+    """The inputs' sources, planned (and checked) once, streamed when the job is enqueued."""
 
 
 def _open_output(output: str) -> IO[str]:
@@ -446,7 +450,8 @@ def _run_job(job: _Job, settings: Settings, out: IO[str], *, timeout: float | No
     client = _redis(settings)
     keys = Keys(settings.prefix)
     start = stream_position(client, keys)
-    job_id, count = _enqueue(job.inputs, settings, client, job.discovery, reprocess=job.reprocess)
+    job_id, count = _enqueue(job.inputs, settings, client, job.discovery, reprocess=job.reprocess,
+                             planned=job.sources)
     reader = JobRecordReader(client, keys, job_id, start=start)
     jobs = JobStore(client, keys)
     deadline = time.monotonic() + timeout if timeout else None

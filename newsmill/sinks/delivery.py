@@ -158,7 +158,7 @@ class Delivery:
                   k.document(job, input_key)],
             args=[input_key, record.status, record.reason or "", _dumps(data), job, record.id,
                   self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0", (record.message or "")[:500],
-                  remembered if record.status == "ok" and remembered else "", self._window],
+                  remembered or "", self._window],  # the script remembers ok records only
         )
         return DeliveryOutcome.DELIVERED, record
 
