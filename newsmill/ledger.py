@@ -28,6 +28,7 @@ import redis
 
 from newsmill.keys import JOB_TTL_SECONDS, Keys
 from newsmill.record import WorkItem
+from newsmill.redistext import text
 
 State = Literal["q", "r"]
 Verdict = Literal["go", "done", "superseded"]
@@ -147,8 +148,7 @@ class Entry:
 
     @classmethod
     def parse(cls, raw: bytes | str) -> Entry:
-        text = raw.decode() if isinstance(raw, bytes) else raw
-        drive, state, stage, t, eta, node, task_id = (text.split("|") + [""] * 7)[:7]
+        drive, state, stage, t, eta, node, task_id = (text(raw).split("|") + [""] * 7)[:7]
         return cls(int(drive), cast(State, state), stage, float(t), float(eta), node, task_id)
 
     @property
@@ -166,8 +166,7 @@ class Heartbeat:
 
     @classmethod
     def parse(cls, raw: bytes | str) -> Heartbeat:
-        text = raw.decode() if isinstance(raw, bytes) else raw
-        t, _, ids = text.partition("|")
+        t, _, ids = text(raw).partition("|")
         return cls(float(t), frozenset(i for i in ids.split(",") if i))
 
 
@@ -227,7 +226,7 @@ class Ledger:
                   k.job_deliveries(item.job_id), k.active_jobs(), k.lane_marks()],
             args=[item.source.key, drive, stage, node, task_id, registered.to_json(), item.job_id,
                   look_after, lane, self._ttl])
-        return cast(Verdict, _text(verdict))
+        return cast(Verdict, text(verdict))
 
     def handover(self, item: WorkItem, *, drive: int, stage: str, delay: float, grace: float,
                  redriven: bool = False) -> None:
@@ -307,6 +306,3 @@ class Ledger:
     def unfinished(self, job_id: str) -> int:
         return int(self._redis.hlen(self._keys.job_ledger(job_id)))
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

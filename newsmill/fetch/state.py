@@ -11,6 +11,7 @@ import redis
 
 from newsmill.ids import canonical_url
 from newsmill.keys import Keys
+from newsmill.redistext import text
 
 VALIDATOR_TTL_SECONDS = 30 * 24 * 3600
 RESUME_TTL_SECONDS = 3600
@@ -19,11 +20,6 @@ RESUME_TTL_SECONDS = 3600
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
 
-
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode() if isinstance(value, bytes) else value
 
 
 @dataclass(frozen=True)
@@ -56,8 +52,8 @@ class ValidatorStore:
         raw = self._redis.hgetall(self._key(url))
         if not raw:
             return None
-        return Validators(etag=_text(raw.get(b"etag")) or None,
-                          last_modified=_text(raw.get(b"last_modified")) or None)
+        return Validators(etag=text(raw.get(b"etag")) or None,
+                          last_modified=text(raw.get(b"last_modified")) or None)
 
     def put(self, url: str, validators: Validators) -> None:
         if not (validators.etag or validators.last_modified):

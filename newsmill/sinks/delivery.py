@@ -38,6 +38,7 @@ import redis
 from newsmill.errors import InfrastructureError
 from newsmill.keys import JOB_TTL_SECONDS, Keys
 from newsmill.record import ArticleRecord
+from newsmill.redistext import text
 from newsmill.sinks.jsonl import JsonlSink
 
 # KEYS: deliveries hash, articles hash, job hash, delivered (this article, any job).
@@ -133,7 +134,7 @@ class Delivery:
             keys=[k.job_deliveries(job), k.job_articles(job), k.job(job), k.delivered(record.id)],
             args=[input_key, record.id if record.status == "ok" else "", JOB_TTL_SECONDS, remembered or "", job],
         )
-        state, first = _text(raw_state), _text(raw_first)
+        state, first = text(raw_state), text(raw_first)
         if state == "done":
             return DeliveryOutcome.REDELIVERY_SKIPPED, record
         if state == "unchanged":
@@ -177,6 +178,3 @@ def _reason(exc: BaseException) -> str:
 def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

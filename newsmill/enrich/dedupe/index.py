@@ -34,6 +34,7 @@ import redis
 from newsmill.enrich.dedupe.options import DedupOptions
 from newsmill.enrich.dedupe.shingles import Signature, from_bytes, similarity, to_bytes
 from newsmill.keys import Keys
+from newsmill.redistext import text
 
 Method = Literal["exact", "minhash"]
 
@@ -117,8 +118,8 @@ class DedupIndex:
             args=[article_id, self._options.ttl_seconds, to_bytes(sig), f"{base}sig:",
                   self._options.max_candidates],
         )
-        if _text(reply[0]) == "exact":
-            return Match(duplicate_of=_text(reply[1]), similarity=1.0, method="exact")
+        if text(reply[0]) == "exact":
+            return Match(duplicate_of=text(reply[1]), similarity=1.0, method="exact")
         own_seq = int(reply[1])
         best: tuple[float, int, str] | None = None
         count = 0
@@ -130,11 +131,8 @@ class DedupIndex:
             score = similarity(sig, from_bytes(reply[i + 1]))
             # Highest similarity wins; on a tie the earlier arrival (lower number), i.e. the original.
             if score >= self._options.threshold and (best is None or (score, -seq) > (best[0], -best[1])):
-                best = (score, seq, _text(reply[i]))
+                best = (score, seq, text(reply[i]))
         if best is None:
             return Match(duplicate_of=None, similarity=None, method=None, candidates=count)
         return Match(duplicate_of=best[2], similarity=round(best[0], 4), method="minhash", candidates=count)
 
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
