@@ -48,7 +48,7 @@ class Bodies:
         source = Source.from_dict(item["source"])
         key = self.key(item["job_id"], source)
         meta = {name: value for name, value in data.items() if name not in ("body", "drive", "deferrals")}
-        # Not for an input delivered meanwhile (a stale drive finishing late): the sink already discarded
+        # Not for an input delivered meanwhile (a stale drive finishing late): the delivery commit deleted
         # its document, and one stored now would outlive the job. Its next stage then stops at start.
         self._stash(keys=[key, self._keys.job_deliveries(item["job_id"])],
                     args=[source.key, data["body"].encode("utf-8"),
@@ -73,5 +73,3 @@ class Bodies:
             return None
         return {**json.loads(raw), "body": None, "body_ref": key}
 
-    def discard(self, job_id: str, source: Source) -> None:
-        self._redis.delete(self.key(job_id, source))

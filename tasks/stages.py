@@ -218,8 +218,7 @@ def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any]) -> dict[s
             payload = _retry_or_give_up(msg, stages, index, payload, res, exc)
     try:
         if stages[-1].name == SINK.name and isinstance(payload, ArticleRecord):
-            res.bodies.discard(payload.job_id, payload.source)
-            return {}
+            return {}  # the delivery's commit deleted the stored document
         following = _next_stage(task)
         if following is not None:
             res.ledger.handover(item, drive=msg.drive, stage=following, delay=0.0,
@@ -298,7 +297,6 @@ def _make_lost_handler() -> Task:
             record = end_record(work, status="failed", reason="task_lost",
                                 message=f"stage {stage_name} was killed by the hard time limit")
             run_stage(SINK, record, res)
-            res.bodies.discard(work.job_id, work.source)
         except Exception:  # the reconciler sees the input again and drives it on
             log.exception("task.lost_record_not_delivered", failed_stage=stage_name)
 

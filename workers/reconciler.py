@@ -123,7 +123,6 @@ class Supervision:
             if exc.code != "sink_error":
                 raise  # Redis refused it: the next pass tries again
             dead_letter(record, self.res)
-        self.res.bodies.discard(item.job_id, item.source)
 
     def _job_finished(self, job_id: str) -> bool:
         counts = JobStore(self.res.redis, self.res.keys).counts(job_id)
