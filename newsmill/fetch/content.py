@@ -3,6 +3,7 @@ header before the body is read and against the first bytes after."""
 
 from __future__ import annotations
 
+from newsmill.decode import looks_binary, looks_html
 from newsmill.errors import Drop
 from newsmill.fetch import taxonomy
 
@@ -31,9 +32,6 @@ def check_media_type(declared: str | None, allowed: frozenset[str]) -> None:
 
 def check_body(body: bytes, *, declared: str | None, html: bool) -> None:
     """The first bytes must agree with the kind of fetch: HTML pages look like HTML, never binary."""
-    # Imported here: newsmill.load's package imports the fetch stage, which imports this package.
-    from newsmill.load.decode import looks_binary, looks_html
-
     if not body.strip():
         raise Drop(taxonomy.EMPTY)
     if html:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import time
 
 from newsmill import __version__
+from newsmill.decode import decode_html
 from newsmill.fetch import FetchDeferred, Fetcher
 from newsmill.fetch.responses import parse_retry_after
 from newsmill.ids import id_for_url
-from newsmill.load.decode import decode_html
 from newsmill.record import Document, StageRun, WorkItem
 
 VERSION = f"newsmill-fetch {__version__}"

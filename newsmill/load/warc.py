@@ -17,10 +17,10 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from newsmill.decode import decode_html, looks_binary
 from newsmill.errors import Drop, Failure
 from newsmill.fetch.content import HTML_TYPES, media_type
 from newsmill.ids import id_for_content, id_for_url
-from newsmill.load.decode import decode_html, looks_binary
 from newsmill.record import Document, Source, WorkItem
 
 _GZIP_START = b"\x1f\x8b"
