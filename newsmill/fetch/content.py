@@ -7,7 +7,6 @@ from newsmill.decode import looks_binary, looks_html
 from newsmill.errors import Drop
 from newsmill.fetch import taxonomy
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
     "application/feed+json", "application/json", "text/plain",
@@ -16,12 +15,6 @@ FEED_TYPES = frozenset({
 })
 SITEMAP_TYPES = frozenset({"application/xml", "text/xml", "text/plain", "application/x-gzip",
                            "application/gzip", "application/octet-stream"})
-
-
-def media_type(header: str | None) -> str | None:
-    if not header or not header.strip():
-        return None
-    return header.split(";", 1)[0].strip().lower()
 
 
 def check_media_type(declared: str | None, allowed: frozenset[str]) -> None:
