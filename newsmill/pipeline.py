@@ -59,7 +59,7 @@ def _load(payload: Payload, res: Resources) -> Payload:
 
 def _fetch(payload: Payload, res: Resources) -> Payload:
     from newsmill.errors import Unchanged
-    from newsmill.load import fetch_url
+    from newsmill.fetch.page import fetch_url
 
     item = _expect_item(payload)
     try:
