@@ -7,8 +7,8 @@ The modules are small and private in spirit; import from here.
 
 from __future__ import annotations
 
-from newsmill.load.discover import expand_inputs, file_format, is_http_url
 from newsmill.load.files import load_file
+from newsmill.load.inputs import expand_inputs, file_format, is_http_url
 
 __all__ = [
     "expand_inputs",

@@ -19,7 +19,7 @@ from newsmill import __version__
 from newsmill.decode import decode_html, decode_text, looks_binary, looks_html
 from newsmill.errors import Drop, Failure
 from newsmill.ids import id_for_content, id_for_url
-from newsmill.load.discover import file_format, is_http_url
+from newsmill.load.inputs import file_format, is_http_url
 from newsmill.record import ContentKind, Document, StageRun, WorkItem
 
 VERSION = f"newsmill-load {__version__}"
