@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from newsmill.ids import canonical_url
+
 JOB_TTL_SECONDS = 7 * 24 * 3600
 """Job counts and delivery bookkeeping are kept a week after the last write."""
 
@@ -91,9 +93,11 @@ class Keys:
         """One origin's parsed robots.txt, cached (``newsmill.fetch.robots``)."""
         return f"{self.prefix}:robots:{origin}"
 
-    def validators(self, url_digest: str) -> str:
-        """ETag and Last-Modified of a delivered page, for a conditional re-fetch (``newsmill.fetch.state``)."""
-        return f"{self.prefix}:validators:{url_digest}"
+    def validators(self, url: str) -> str:
+        """ETag and Last-Modified of a fetched page, for a conditional re-fetch (``newsmill.fetch.state``);
+        one key per canonical URL. The sink deletes it when the page's article did not end ``ok``."""
+        digest = hashlib.blake2b(canonical_url(url).encode("utf-8"), digest_size=12).hexdigest()
+        return f"{self.prefix}:validators:{digest}"
 
     def fetch_resume(self, job_id: str, input_digest: str) -> str:
         """Where a deferred fetch of one input got to (``newsmill.fetch.state``)."""

@@ -20,7 +20,6 @@ import structlog
 from newsmill import enrich as enrichment
 from newsmill.errors import Deferred, Drop, Failure, InfrastructureError, Retryable, infrastructure_error
 from newsmill.extract import extract
-from newsmill.fetch.state import ValidatorStore
 from newsmill.ids import id_for_source_key, id_for_url
 from newsmill.record import ArticleRecord, Document, Payload, Source, Status, WorkItem, ended
 from newsmill.resources import Resources
@@ -93,10 +92,6 @@ def _enrich_stage(name: str) -> StageFn:
 def _sink(payload: Payload, res: Resources) -> Payload:
     record = _expect_record(payload)
     outcome, delivered = res.delivery.deliver(record)
-    if delivered.source.kind == "url" and delivered.status in ("dropped", "failed"):
-        # Validators are stored when the page is fetched; an article that then failed must be fetched
-        # in full next time, or a 304 would mark as unchanged what was never delivered.
-        ValidatorStore(res.redis, res.settings.prefix).forget(delivered.source.location)
     if outcome is DeliveryOutcome.REDELIVERY_SKIPPED:
         log.info("article.redelivery_skipped", article_id=record.id, job_id=record.job_id)
         return delivered
