@@ -41,7 +41,7 @@ def load_file(item: WorkItem, *, max_bytes: int) -> Document:
                    "(.html .htm .xhtml .txt .json .jsonl .warc, optionally .gz); name the file on its own to "
                    "have its content sniffed")
     elif item.source.kind == "warc":
-        from newsmill.load.warc import load_warc_record
+        from newsmill.load.warc import load_warc_record  # imports warcio only when a WARC is loaded
 
         document = load_warc_record(item, max_bytes=max_bytes)
     else:
