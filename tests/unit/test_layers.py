@@ -37,7 +37,8 @@ LAYERS: tuple[Layer, ...] = (
     # only if the layer is not independent, and never in a cycle.
     Layer(("workers",)),  # the Celery app, its configuration and signals, worker processes, the CLI
     Layer(("tasks",)),  # thin Celery tasks and chains around the pipeline
-    Layer(("newsmill.pipeline", "newsmill.testing"), independent=True),  # the stages in order, their rules
+    Layer(("newsmill.testing",)),  # loopback server and worker harness for tests/ and bench/
+    Layer(("newsmill.pipeline",)),  # the stages in order, and the rules around each one
     Layer(("newsmill.resources",)),  # one process's long-lived resources (Redis, fetcher, sinks)
     Layer(("newsmill.settings",)),  # every option, read once and checked; composes the stages' options
     Layer(("newsmill.load", "newsmill.fetch", "newsmill.clean", "newsmill.extract", "newsmill.enrich",
