@@ -111,7 +111,22 @@ class Keys:
         """A discovered URL, remembered across jobs for the seen window."""
         return f"{self.prefix}:seen:{url_digest}"
 
-    def dedup_index(self, index_name: str) -> str:
-        """The near-duplicate index's key prefix (bands and signatures below it)."""
-        return f"{self.prefix}:{index_name}:"
+    # The near-duplicate index (``newsmill.enrich.dedupe.index``), under ``<prefix>:<index_name>:``.
+
+    def dedup_exact(self, index_name: str, content_hash: str) -> str:
+        """String: the id of the first article with this normalised text."""
+        return f"{self.prefix}:{index_name}:exact:{content_hash}"
+
+    def dedup_signature(self, index_name: str, article_id: str) -> str:
+        """Hash ``s`` (MinHash signature), ``n`` (arrival number) of one article. With ``article_id=""``:
+        the prefix the index's script puts before a candidate's id."""
+        return f"{self.prefix}:{index_name}:sig:{article_id}"
+
+    def dedup_arrivals(self, index_name: str) -> str:
+        """Counter handing out arrival numbers."""
+        return f"{self.prefix}:{index_name}:seq"
+
+    def dedup_band(self, index_name: str, band: int, rows_digest: str) -> str:
+        """Set: ids of the articles whose signature has these rows in this band."""
+        return f"{self.prefix}:{index_name}:band:{band}:{rows_digest}"
 

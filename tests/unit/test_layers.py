@@ -208,8 +208,8 @@ def _starts_with_colon(node: ast.expr | None) -> bool:
 
 def test_redis_keys_are_named_only_in_keys_py() -> None:
     """A tripwire, not a proof: it catches a key spelt from the configured prefix outside keys.py
-    (``f"{prefix}:..."`` or ``prefix + ":..."``), the way every key in keys.py is spelt. Keys built below
-    a base that keys.py hands out (the near-duplicate index's bands) are not caught."""
+    (``f"{prefix}:..."`` or ``prefix + ":..."``), the way every key in keys.py is spelt. A key appended to
+    a base that keys.py hands out, under another name, is not caught."""
     bad = []
     for _module, path, tree in _trees():
         if path == KEYS_MODULE or path in KEY_STRINGS_PENDING:
