@@ -77,6 +77,11 @@ class Keys:
         """Counter of how often a task message was started (poison-message guard)."""
         return f"{self.prefix}:task:{task_id}:starts"
 
+    def broker_prefix(self) -> str:
+        """What Celery's Redis transport puts before its own keys (queues, unacknowledged messages), so
+        that one prefix holds every key of a deployment (``global_keyprefix`` in ``workers/config.py``)."""
+        return f"{self.prefix}:"
+
     def stream(self) -> str:
         return f"{self.prefix}:articles"
 

@@ -25,6 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("newsmill", "tasks", "workers")
 
+
 @dataclass(frozen=True)
 class Layer:
     units: tuple[str, ...]
@@ -74,7 +75,8 @@ CELERY_LIBRARIES = frozenset({"celery", "kombu", "billiard"})
 
 KEYS_MODULE = Path("newsmill/keys.py")
 KEY_STRINGS_PENDING: frozenset[Path] = frozenset({
-    # The broker's ``global_keyprefix``; parcel "app" owns workers/config.py and takes it from keys.py.
+    # The broker's ``global_keyprefix``: parcel "app" owns workers/config.py; after merging, the coordinator
+    # makes it ``Keys(settings.prefix).broker_prefix()`` and empties this set.
     Path("workers/config.py"),
 })
 
