@@ -66,8 +66,7 @@ class Keys:
 
     def document(self, job_id: str, input_key: str) -> str:
         """The stored document of one input of a job (see :meth:`body`)."""
-        digest = hashlib.blake2b(input_key.encode("utf-8"), digest_size=12).hexdigest()
-        return self.body(job_id, digest)
+        return self.body(job_id, _digest(input_key))
 
     def body(self, job_id: str, digest: str) -> str:
         """Hash: a loaded or fetched document waiting for the clean stage (``b`` body, ``m`` the rest)."""
@@ -101,8 +100,7 @@ class Keys:
     def validators(self, url: str) -> str:
         """ETag and Last-Modified of a fetched page, for a conditional re-fetch (``newsmill.fetch.state``);
         one key per canonical URL. The sink deletes it when the page's article did not end ``ok``."""
-        digest = hashlib.blake2b(canonical_url(url).encode("utf-8"), digest_size=12).hexdigest()
-        return f"{self.prefix}:validators:{digest}"
+        return f"{self.prefix}:validators:{_digest(canonical_url(url))}"
 
     def fetch_resume(self, job_id: str, input_digest: str) -> str:
         """Where a deferred fetch of one input got to (``newsmill.fetch.state``)."""
@@ -135,3 +133,7 @@ class Keys:
         """Set: ids of the articles whose signature has these rows in this band."""
         return f"{self.prefix}:{index_name}:band:{band}:{rows_digest}"
 
+
+def _digest(text: str) -> str:
+    """A short fixed-length stand-in for a long or arbitrary part of a key (a URL, a file path)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
