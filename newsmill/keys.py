@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from newsmill.ids import canonical_url
+
 JOB_TTL_SECONDS = 7 * 24 * 3600
 """Job counts and delivery bookkeeping are kept a week after the last write."""
 
@@ -64,8 +66,7 @@ class Keys:
 
     def document(self, job_id: str, input_key: str) -> str:
         """The stored document of one input of a job (see :meth:`body`)."""
-        digest = hashlib.blake2b(input_key.encode("utf-8"), digest_size=12).hexdigest()
-        return self.body(job_id, digest)
+        return self.body(job_id, _digest(input_key))
 
     def body(self, job_id: str, digest: str) -> str:
         """Hash: a loaded or fetched document waiting for the clean stage (``b`` body, ``m`` the rest)."""
@@ -74,6 +75,11 @@ class Keys:
     def task_deliveries(self, task_id: str) -> str:
         """Counter of how often a task message was started (poison-message guard)."""
         return f"{self.prefix}:task:{task_id}:starts"
+
+    def broker_prefix(self) -> str:
+        """What Celery's Redis transport puts before its own keys (queues, unacknowledged messages), so
+        that one prefix holds every key of a deployment (``global_keyprefix`` in ``workers/config.py``)."""
+        return f"{self.prefix}:"
 
     def stream(self) -> str:
         return f"{self.prefix}:articles"
@@ -91,9 +97,10 @@ class Keys:
         """One origin's parsed robots.txt, cached (``newsmill.fetch.robots``)."""
         return f"{self.prefix}:robots:{origin}"
 
-    def validators(self, url_digest: str) -> str:
-        """ETag and Last-Modified of a delivered page, for a conditional re-fetch (``newsmill.fetch.state``)."""
-        return f"{self.prefix}:validators:{url_digest}"
+    def validators(self, url: str) -> str:
+        """ETag and Last-Modified of a fetched page, for a conditional re-fetch (``newsmill.fetch.state``);
+        one key per canonical URL. The sink deletes it when the page's article did not end ``ok``."""
+        return f"{self.prefix}:validators:{_digest(canonical_url(url))}"
 
     def fetch_resume(self, job_id: str, input_digest: str) -> str:
         """Where a deferred fetch of one input got to (``newsmill.fetch.state``)."""
@@ -107,7 +114,26 @@ class Keys:
         """A discovered URL, remembered across jobs for the seen window."""
         return f"{self.prefix}:seen:{url_digest}"
 
-    def dedup_index(self, index_name: str) -> str:
-        """The near-duplicate index's key prefix (bands and signatures below it)."""
-        return f"{self.prefix}:{index_name}:"
+    # The near-duplicate index (``newsmill.enrich.dedupe.index``), under ``<prefix>:<index_name>:``.
 
+    def dedup_exact(self, index_name: str, content_hash: str) -> str:
+        """String: the id of the first article with this normalised text."""
+        return f"{self.prefix}:{index_name}:exact:{content_hash}"
+
+    def dedup_signature(self, index_name: str, article_id: str) -> str:
+        """Hash ``s`` (MinHash signature), ``n`` (arrival number) of one article. With ``article_id=""``:
+        the prefix the index's script puts before a candidate's id."""
+        return f"{self.prefix}:{index_name}:sig:{article_id}"
+
+    def dedup_arrivals(self, index_name: str) -> str:
+        """Counter handing out arrival numbers."""
+        return f"{self.prefix}:{index_name}:seq"
+
+    def dedup_band(self, index_name: str, band: int, rows_digest: str) -> str:
+        """Set: ids of the articles whose signature has these rows in this band."""
+        return f"{self.prefix}:{index_name}:band:{band}:{rows_digest}"
+
+
+def _digest(text: str) -> str:
+    """A short fixed-length stand-in for a long or arbitrary part of a key (a URL, a file path)."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()

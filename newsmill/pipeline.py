@@ -18,10 +18,10 @@ from typing import Literal
 import structlog
 
 from newsmill import enrich as enrichment
-from newsmill.errors import Deferred, Drop, Failure, InfrastructureError, Retryable, infrastructure_error
-from newsmill.extract import extract
-from newsmill.fetch.state import ValidatorStore
+from newsmill.errors import Deferred, Drop, Failure, InfrastructureError, Retryable, Unchanged, infrastructure_error
+from newsmill.extract import extract, identify_language
 from newsmill.ids import id_for_source_key, id_for_url
+from newsmill.load import load_file
 from newsmill.record import ArticleRecord, Document, Payload, Source, Status, WorkItem, ended
 from newsmill.resources import Resources
 from newsmill.sinks import DeliveryOutcome
@@ -52,14 +52,13 @@ def _expect_record(payload: Payload) -> ArticleRecord:
 
 
 def _load(payload: Payload, res: Resources) -> Payload:
-    from newsmill.load import load_file
-
     return load_file(_expect_item(payload), max_bytes=res.settings.fetch.max_bytes)
 
 
 def _fetch(payload: Payload, res: Resources) -> Payload:
-    from newsmill.errors import Unchanged
-    from newsmill.load import fetch_url
+    # Imported on first use, not to dodge a cycle: only io workers fetch, and the fetcher brings httpx
+    # (~120 modules, ~0.6 s) that a cpu worker would otherwise load and keep in every pool process.
+    from newsmill.fetch.page import fetch_url
 
     item = _expect_item(payload)
     try:
@@ -71,6 +70,8 @@ def _fetch(payload: Payload, res: Resources) -> Payload:
 
 
 def _clean(payload: Payload, res: Resources) -> Payload:
+    # Imported on first use, not to dodge a cycle: only cpu workers clean, and trafilatura and lxml
+    # (~170 modules, ~1 s) have no business in an io worker or the producer.
     from newsmill.clean import clean
 
     if not isinstance(payload, Document):
@@ -93,10 +94,6 @@ def _enrich_stage(name: str) -> StageFn:
 def _sink(payload: Payload, res: Resources) -> Payload:
     record = _expect_record(payload)
     outcome, delivered = res.delivery.deliver(record)
-    if delivered.source.kind == "url" and delivered.status in ("dropped", "failed"):
-        # Validators are stored when the page is fetched; an article that then failed must be fetched
-        # in full next time, or a 304 would mark as unchanged what was never delivered.
-        ValidatorStore(res.redis, res.settings.prefix).forget(delivered.source.location)
     if outcome is DeliveryOutcome.REDELIVERY_SKIPPED:
         log.info("article.redelivery_skipped", article_id=record.id, job_id=record.job_id)
         return delivered
@@ -140,8 +137,7 @@ def stages_for(source: Source, enrich_names: tuple[str, ...] | list[str]) -> lis
 def warm_up(enrich_names: tuple[str, ...] | list[str]) -> None:
     """Load what the stages load lazily (models, extractor modules), so the first article does not pay
     for it; a worker calls this before its pool forks, and the children share the pages."""
-    import newsmill.clean  # noqa: F401  (imports trafilatura and lxml)
-    from newsmill.extract import identify_language
+    import newsmill.clean  # noqa: F401  (imports trafilatura and lxml; see _clean)
 
     identify_language("warm up the language model")
     for name in enrich_names:

@@ -15,7 +15,7 @@ from newsmill import stage_version
 from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.dates import find_dates, nearest_date
 from newsmill.enrich.eventfacts.patterns import EventMatch, find_events, may_hold_events
-from newsmill.enrich.eventfacts.places import Place, find_places, nearest
+from newsmill.enrich.eventfacts.places import EventPlace, find_places, nearest
 from newsmill.enrich.eventfacts.segments import Paragraph, Sentence, paragraphs
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
@@ -49,7 +49,7 @@ def _place_entities(record: ArticleRecord) -> list[dict[str, Any]] | None:
 def _paragraph_events(paragraph: Paragraph, entities: Sequence[dict[str, Any]] | None) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     paragraph_dates = find_dates(paragraph.text)
-    earlier_place: Place | None = None
+    earlier_place: EventPlace | None = None
     for sentence in paragraph.sentences:
         places = find_places(sentence.text, entities)
         for match in find_events(sentence.text):
@@ -61,7 +61,7 @@ def _paragraph_events(paragraph: Paragraph, entities: Sequence[dict[str, Any]] |
     return result
 
 
-def _event(match: EventMatch, sentence: Sentence, paragraph: Paragraph, place: Place | None,
+def _event(match: EventMatch, sentence: Sentence, paragraph: Paragraph, place: EventPlace | None,
            paragraph_dates: list[Any]) -> dict[str, Any]:
     quantity = match.quantity
     date = nearest_date(find_dates(sentence.text), match.start, match.end)

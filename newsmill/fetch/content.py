@@ -3,10 +3,10 @@ header before the body is read and against the first bytes after."""
 
 from __future__ import annotations
 
+from newsmill.decode import looks_binary, looks_html
 from newsmill.errors import Drop
 from newsmill.fetch import taxonomy
 
-HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({
     "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
     "application/feed+json", "application/json", "text/plain",
@@ -17,12 +17,6 @@ SITEMAP_TYPES = frozenset({"application/xml", "text/xml", "text/plain", "applica
                            "application/gzip", "application/octet-stream"})
 
 
-def media_type(header: str | None) -> str | None:
-    if not header or not header.strip():
-        return None
-    return header.split(";", 1)[0].strip().lower()
-
-
 def check_media_type(declared: str | None, allowed: frozenset[str]) -> None:
     """``Drop(not_html)`` when the server names a type outside ``allowed``; no header passes (sniffed)."""
     if declared is not None and declared not in allowed:
@@ -31,9 +25,6 @@ def check_media_type(declared: str | None, allowed: frozenset[str]) -> None:
 
 def check_body(body: bytes, *, declared: str | None, html: bool) -> None:
     """The first bytes must agree with the kind of fetch: HTML pages look like HTML, never binary."""
-    # Imported here: newsmill.load's package imports the fetch stage, which imports this package.
-    from newsmill.load.decode import looks_binary, looks_html
-
     if not body.strip():
         raise Drop(taxonomy.EMPTY)
     if html:

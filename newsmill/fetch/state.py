@@ -46,7 +46,7 @@ class ValidatorStore:
         self._keys = Keys(prefix)
 
     def _key(self, url: str) -> str:
-        return self._keys.validators(_digest(canonical_url(url)))
+        return self._keys.validators(url)
 
     def get(self, url: str) -> Validators | None:
         raw = self._redis.hgetall(self._key(url))

@@ -1,24 +1,18 @@
-"""The load side of the pipeline: find inputs (producer), then load files or fetch URLs (``io`` workers).
+"""The load side of the pipeline: find inputs (producer), then load files (``io`` workers).
+
+URLs are fetched by the fetch stage, :mod:`newsmill.fetch.page`; load and fetch never import each other.
 
 The modules are small and private in spirit; import from here.
 """
 
 from __future__ import annotations
 
-from newsmill.load.decode import decode_html, decode_text, looks_binary, looks_html
-from newsmill.load.discover import expand_inputs, file_format, is_http_url
-from newsmill.load.fetch import fetch_url, parse_retry_after
 from newsmill.load.files import load_file
+from newsmill.load.inputs import expand_inputs, file_format, is_http_url
 
 __all__ = [
-    "decode_html",
-    "decode_text",
     "expand_inputs",
-    "fetch_url",
     "file_format",
     "is_http_url",
     "load_file",
-    "looks_binary",
-    "looks_html",
-    "parse_retry_after",
 ]

@@ -16,10 +16,10 @@ import zlib
 from typing import Any, BinaryIO
 
 from newsmill import __version__
+from newsmill.decode import decode_html, decode_text, looks_binary, looks_html
 from newsmill.errors import Drop, Failure
 from newsmill.ids import id_for_content, id_for_url
-from newsmill.load.decode import decode_html, decode_text, looks_binary, looks_html
-from newsmill.load.discover import file_format, is_http_url
+from newsmill.load.inputs import file_format, is_http_url
 from newsmill.record import ContentKind, Document, StageRun, WorkItem
 
 VERSION = f"newsmill-load {__version__}"
@@ -41,7 +41,7 @@ def load_file(item: WorkItem, *, max_bytes: int) -> Document:
                    "(.html .htm .xhtml .txt .json .jsonl .warc, optionally .gz); name the file on its own to "
                    "have its content sniffed")
     elif item.source.kind == "warc":
-        from newsmill.load.warc import load_warc_record
+        from newsmill.load.warc import load_warc_record  # imports warcio only when a WARC is loaded
 
         document = load_warc_record(item, max_bytes=max_bytes)
     else:

@@ -17,22 +17,14 @@ from typing import Any
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from newsmill.decode import decode_html, looks_binary
 from newsmill.errors import Drop, Failure
-from newsmill.fetch.content import HTML_TYPES, media_type
 from newsmill.ids import id_for_content, id_for_url
-from newsmill.load.decode import decode_html, looks_binary
+from newsmill.mediatypes import HTML_TYPES, charset, media_type
 from newsmill.record import Document, Source, WorkItem
 
 _GZIP_START = b"\x1f\x8b"
 _WARC_START = b"WARC/"
-
-
-def _charset(content_type: str | None) -> str | None:
-    for parameter in (content_type or "").split(";")[1:]:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
 
 
 def _page_content_type(record: Any) -> str | None:
@@ -96,6 +88,6 @@ def load_warc_record(item: WorkItem, *, max_bytes: int) -> Document:
         raise Drop("empty")
     if looks_binary(raw):
         raise Drop("binary")
-    body = decode_html(raw, declared_charset=_charset(content_type))
+    body = decode_html(raw, declared_charset=charset(content_type))
     doc_id = id_for_url(url) if url else id_for_content(raw)
     return Document(item=item, id=doc_id, content_kind="html", body=body, url=url or None)

@@ -10,7 +10,8 @@ by job and input, each safe to repeat:
 2. the JSONL line, written at most once per job and input by the file's own index
    (:class:`~newsmill.sinks.jsonl.JsonlSink`), whatever Redis remembers;
 3. *commit* (atomic in Redis): append to the stream (and the dead-letter stream for ``failed``), mark the
-   input ``done``, count the outcome, and take the input off the progress ledger.
+   input ``done``, count the outcome, and take the input off the progress ledger; for a fetched page
+   whose article ended ``dropped`` or ``failed``, also forget the page's conditional-GET validators.
 
 A sink that cannot write raises :class:`~newsmill.errors.InfrastructureError` (``sink_error`` for the
 file, ``redis_*`` for Redis): the task retries it, and never turns it into a record it then loses.
@@ -62,7 +63,8 @@ return {'new', ''}
 """
 
 # KEYS: deliveries, job, reasons, stream, deadletter, ledger, items, due, active jobs, delivered, the
-# input's stored document (deleted with the commit: a worker killed right after it leaves none behind).
+# input's stored document (deleted with the commit: a worker killed right after it leaves none behind),
+# and, only for a fetched page that did not end ok, its validators (deleted with the commit too).
 # ARGV: input key, status, reason, record JSON, job id, article id, stream maxlen ('' = none), ttl,
 # publish ('1' = append to the stream), message (of a failed record, kept per reason for `status`),
 # content hash and window (remember an ok article as delivered by this job; '' = do not).
@@ -94,6 +96,7 @@ if ARGV[2] == 'ok' and ARGV[11] ~= '' then
   redis.call('EXPIRE', KEYS[10], ARGV[12])
 end
 redis.call('DEL', KEYS[11])
+if KEYS[12] then redis.call('DEL', KEYS[12]) end
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('HDEL', KEYS[7], ARGV[1])
 redis.call('ZREM', KEYS[8], ARGV[1])
@@ -153,10 +156,15 @@ class Delivery:
                 self._jsonl.append_once(job_id=job, input_key=input_key, record=data)
             except (OSError, sqlite3.Error) as exc:
                 raise InfrastructureError("sink_error", f"JSONL file {self._jsonl.path}: {_reason(exc)}") from exc
+        keys = [k.job_deliveries(job), k.job(job), k.job_reasons(job), k.stream(), k.deadletter(),
+                k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs(), k.delivered(record.id),
+                k.document(job, input_key)]
+        if record.source.kind == "url" and record.status in ("dropped", "failed"):
+            # The fetcher stored the page's validators; if they outlived an article that was never
+            # delivered, the next fetch would get a 304 and call it unchanged. A full fetch it is.
+            keys.append(k.validators(record.source.location))
         self._commit(
-            keys=[k.job_deliveries(job), k.job(job), k.job_reasons(job), k.stream(), k.deadletter(),
-                  k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs(), k.delivered(record.id),
-                  k.document(job, input_key)],
+            keys=keys,
             args=[input_key, record.status, record.reason or "", _dumps(data), job, record.id,
                   self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0", (record.message or "")[:500],
                   remembered or "", self._window],  # the script remembers ok records only

@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
+from newsmill.decode import decode_html, decode_text, looks_binary, looks_html
 from newsmill.errors import Drop
-from newsmill.load import decode_html, decode_text, looks_binary, looks_html
 
 RUSSIAN = (
     "Москва. Президент России провёл совещание с членами правительства, на котором обсуждались "

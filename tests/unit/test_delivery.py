@@ -252,3 +252,23 @@ def test_delivering_an_input_removes_its_stored_document_in_the_same_step(
     assert redis_client.exists(message["body_ref"])
     Delivery(redis_client, keys).deliver(record)
     assert not redis_client.exists(message["body_ref"])
+
+
+@pytest.mark.parametrize(("status", "kept"), [("ok", True), ("unchanged", True), ("dropped", False),
+                                              ("failed", False)])
+def test_a_fetched_page_keeps_its_validators_only_if_its_article_ended_ok_or_unchanged(
+        redis_client: redis.Redis, prefix: str, status: str, kept: bool) -> None:
+    """Validators outliving an article that was never delivered would turn its next fetch into a 304."""
+    keys = Keys(prefix)
+    url = "https://news.example/story?utm_source=feed"
+    redis_client.hset(keys.validators("https://NEWS.example/story"), mapping={"etag": '"v1"'})
+    record = dataclasses.replace(make_record("job-v", url, status=status), source=Source("url", url))
+    Delivery(redis_client, keys).deliver(record)
+    assert bool(redis_client.exists(keys.validators(url))) is kept
+
+
+def test_a_loaded_file_touches_no_validators(redis_client: redis.Redis, prefix: str) -> None:
+    keys = Keys(prefix)
+    redis_client.hset(keys.validators("/data/c.txt"), mapping={"etag": '"v1"'})
+    Delivery(redis_client, keys).deliver(make_record("job-f", "/data/c.txt", status="dropped"))
+    assert redis_client.exists(keys.validators("/data/c.txt"))

@@ -11,7 +11,7 @@ from newsmill.clean import clean
 from newsmill.errors import Drop, Failure
 from newsmill.ids import id_for_url
 from newsmill.load import load_file
-from newsmill.load.discover import expand_inputs
+from newsmill.load.inputs import expand_inputs
 from newsmill.record import Source, WorkItem
 from tests.warc_archive import Archive, article_html, chunked, gzipped
 

@@ -6,7 +6,7 @@ another process wrote), keeps no TTL, tracks every bucket in an ever-growing has
 commands (no atomic query-then-insert) and stores no signatures, so candidates could not be verified.
 The same banding in one Lua script fits in ~70 lines.
 
-Keys, all under ``<prefix>:<index_name>:``:
+Keys, all under ``<prefix>:<index_name>:`` and named in :mod:`newsmill.keys`:
 
 - ``exact:<content_hash>`` → id of the first article with that normalised text;
 - ``sig:<id>`` → hash ``s`` (signature, ``num_perm`` little-endian uint32) and ``n`` (arrival number);
@@ -96,7 +96,7 @@ class DedupIndex:
 
     def __init__(self, client: redis.Redis, prefix: str, options: DedupOptions) -> None:
         self._options = options
-        self._base = Keys(prefix).dedup_index(options.index_name)
+        self._keys, self._name = Keys(prefix), options.index_name
         self._bands, self._rows = options.bands, options.rows
         self._script = client.register_script(_LOOKUP_AND_INSERT)
 
@@ -106,16 +106,17 @@ class DedupIndex:
         for band in range(self._bands):
             rows = sig[band * self._rows:(band + 1) * self._rows]
             digest = hashlib.blake2b(to_bytes(rows), digest_size=12).hexdigest()
-            keys.append(f"{self._base}band:{band}:{digest}")
+            keys.append(self._keys.dedup_band(self._name, band, digest))
         return keys
 
     def check(self, article_id: str, content_hash: str, sig: Signature) -> Match:
         """Find the earlier article ``article_id`` duplicates (exact text first, then near copies whose
         estimated Jaccard similarity reaches the threshold) and record this one for later articles."""
-        base = self._base
+        keys, name = self._keys, self._name
         reply = self._script(
-            keys=[f"{base}exact:{content_hash}", f"{base}sig:{article_id}", f"{base}seq", *self.band_keys(sig)],
-            args=[article_id, self._options.ttl_seconds, to_bytes(sig), f"{base}sig:",
+            keys=[keys.dedup_exact(name, content_hash), keys.dedup_signature(name, article_id),
+                  keys.dedup_arrivals(name), *self.band_keys(sig)],
+            args=[article_id, self._options.ttl_seconds, to_bytes(sig), keys.dedup_signature(name, ""),
                   self._options.max_candidates],
         )
         if text(reply[0]) == "exact":

@@ -40,9 +40,10 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 
 
 @dataclass(frozen=True)
-class Place:
+class EventPlace:
     """A place mention in a sentence (offsets into the sentence) and, when it lies inside another
-    mentioned place, the smaller one as ``detail``."""
+    mentioned place, the smaller one as ``detail``. Only a name as written: resolving it to a real place
+    is :class:`newsmill.enrich.geo.Place`'s business, in the ``places`` stage."""
 
     start: int
     end: int
@@ -59,7 +60,7 @@ class _Mention:
     small: bool
 
 
-def find_places(sentence: str, entities: Sequence[dict[str, Any]] | None) -> list[Place]:
+def find_places(sentence: str, entities: Sequence[dict[str, Any]] | None) -> list[EventPlace]:
     """Place mentions in ``sentence``, in order, small places folded into the larger ones around them."""
     if entities is None:
         mentions = _from_heuristic(sentence)
@@ -68,23 +69,23 @@ def find_places(sentence: str, entities: Sequence[dict[str, Any]] | None) -> lis
         # model calls it a person; entity mentions come first and win any overlap.
         typed = [m for m in _from_heuristic(sentence) if m.end > m.start + len(m.name)]
         mentions = _without_overlaps([*_from_entities(sentence, entities), *typed])
-    places: list[Place] = []
+    places: list[EventPlace] = []
     index = 0
     while index < len(mentions):
         mention = mentions[index]
         outer = mentions[index + 1] if index + 1 < len(mentions) else None
         if mention.small and outer is not None and _INSIDE.match(sentence[mention.end:outer.start]):
-            places.append(Place(mention.start, outer.end, outer.name, detail=mention.name))
+            places.append(EventPlace(mention.start, outer.end, outer.name, detail=mention.name))
             index += 2
             continue
-        places.append(Place(mention.start, mention.end, mention.name))
+        places.append(EventPlace(mention.start, mention.end, mention.name))
         index += 1
     return places
 
 
-def nearest(places: Sequence[Place], start: int, end: int) -> Place | None:
+def nearest(places: Sequence[EventPlace], start: int, end: int) -> EventPlace | None:
     """The place closest to the span ``start:end`` (an earlier one wins a tie)."""
-    def distance(place: Place) -> int:
+    def distance(place: EventPlace) -> int:
         return max(0, place.start - end, start - place.end)
 
     return min(places, key=distance, default=None)

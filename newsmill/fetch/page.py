@@ -1,5 +1,5 @@
-"""The fetch stage: GET one URL through the safe, polite :class:`~newsmill.fetch.Fetcher` and return
-the decoded page as a :class:`Document`.
+"""The fetch stage: GET one article URL through the safe, polite :class:`~newsmill.fetch.Fetcher` and
+return the decoded page as a :class:`Document` (the pipeline's counterpart of ``newsmill.load``).
 
 The fetcher does the network work (SSRF guard, robots.txt, per-host rate limit, redirects, deadline,
 size caps, conditional GET); this stage adds what belongs to the pipeline: remembering where a
@@ -12,15 +12,14 @@ from __future__ import annotations
 import time
 
 from newsmill import __version__
-from newsmill.fetch import FetchDeferred, Fetcher
-from newsmill.fetch.responses import parse_retry_after
+from newsmill.decode import decode_html
+from newsmill.fetch.fetcher import FetchDeferred, Fetcher
 from newsmill.ids import id_for_url
-from newsmill.load.decode import decode_html
 from newsmill.record import Document, StageRun, WorkItem
 
 VERSION = f"newsmill-fetch {__version__}"
 
-__all__ = ["VERSION", "fetch_url", "parse_retry_after"]
+__all__ = ["VERSION", "fetch_url"]
 
 
 def fetch_url(item: WorkItem, *, fetcher: Fetcher) -> Document:

@@ -1,4 +1,4 @@
-"""Input discovery: which Sources the producer enqueues for URLs, files, directories and globs."""
+"""The producer's inputs: which Sources the producer enqueues for URLs, files, directories and globs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Input discovery on the producer: URLs, files, directories and globs become a stream of Sources.
+"""The producer's inputs: URLs, files, directories and globs named on the command line become a stream
+of Sources (feeds and sitemaps are read by :mod:`newsmill.fetch.discovery` instead).
 
 Nothing here reads an article. Discovery only decides *what* to enqueue, streaming, so a directory of a
 million files or a 50 GB JSONL file starts flowing into the queue at once and never sits in memory.
