@@ -18,13 +18,13 @@ from trafilatura.settings import Extractor
 
 from newsmill import __version__
 from newsmill.clean.authors import tidy_authors
-from newsmill.clean.dateline import split_dateline
 from newsmill.clean.hints import INPUT, hint_overrides, split_names
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.pagetype import non_article_evidence
 from newsmill.clean.structured import json_ld_authors
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
+from newsmill.text.dateline import split_dateline
 from newsmill.text.segment import join_paragraphs, line_paragraphs
 
 VERSION = f"newsmill-clean {__version__}; trafilatura {trafilatura.__version__}"

@@ -13,11 +13,11 @@ import re
 import time
 
 from newsmill import __version__
-from newsmill.clean.dateline import split_dateline
 from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
+from newsmill.text.dateline import split_dateline
 from newsmill.text.segment import join_paragraphs, wrapped_paragraphs
 
 VERSION = f"newsmill-clean {__version__}"

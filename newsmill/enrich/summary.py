@@ -20,21 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsmill import stage_version
-from newsmill.clean.dateline import split_dateline
 from newsmill.enrich.keywords import UNSEGMENTED, stopwords
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.dateline import without_dateline
 from newsmill.text.segment import sentences, words
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.summary"
 VERSION = stage_version("summary", "numpy")
 
-# A dateline the clean stage left in place because its agency is not a known one:
-# "SPRINGFIELD, Oct. 18, 2023 (Metro Wire) - …". An all-caps place keeps ordinary sentences out.
-_CAPS_DATELINE = re.compile(
-    r"^[A-Z][A-Z'’.\-]+(?:[ \t\u00a0][A-Z][A-Z'’.\-]+){0,3}(?:,[^()\n]{1,30}?)?\s*(?:\([^()\n]{1,40}\)\s*)?"
-    r"(?:--|[-–—])\s+"
-)
 _NOT_PROSE = re.compile(
     r"^(?:by\s|photo|image|picture|credit|file photo|read more|related|click|subscribe|sign up|advertisement"
     r"|share this|follow us)",
@@ -67,7 +61,7 @@ def candidates(text: str, options: SummaryOptions = DEFAULT_OPTIONS) -> list[str
     picked: list[str] = []
     for sentence in sentences(text):
         # Only the story's opening can carry a dateline (possibly after a byline line).
-        body = _CAPS_DATELINE.sub("", split_dateline(sentence.text)[1]) if not picked else sentence.text
+        body = without_dateline(sentence.text) if not picked else sentence.text
         if len(words(body)) < options.min_words or _NOT_PROSE.match(body):
             continue
         picked.append(body)
