@@ -22,9 +22,10 @@ PARAGRAPH_SEPARATOR = "\n\n"
 # paragraph, or a heading would run into the text below it.
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 _TERMINATOR = re.compile(r"""[.!?…]["'”’»)\]]*$""")
-# Hyphens and apostrophes inside a word keep it whole: "US-led" and "won’t" are one word each, as a
-# reader (and a reading-time estimate) counts them.
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
+# Hyphens, apostrophes and dots inside a word keep it whole: "US-led", "won’t", "U.S." and "3.5" are
+# one word each, as a reader (and a reading-time estimate) counts them, and a speaker named
+# "Cars.com" or "Article 53.1" keeps its name. A dot before a space still ends the word.
+_WORD = re.compile(r"\w+(?:[-'’.]\w+)*")
 _WORD_PART = re.compile(r"\w+")
 
 
@@ -130,7 +131,7 @@ def as_sentences(*blocks: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The words of ``text`` as a reader counts them: "US-led" and "won’t" are one word each."""
+    """The words of ``text`` as a reader counts them: "US-led", "won’t" and "U.S." are one word each."""
     return _WORD.findall(text)
 
 
@@ -139,7 +140,7 @@ def count_words(text: str) -> int:
 
 
 def word_parts(text: str) -> list[str]:
-    """The runs of letters and digits in ``text``: :func:`words` cut at their hyphens and apostrophes too.
+    """The runs of letters and digits in ``text``: :func:`words` cut at their hyphens, apostrophes and dots.
 
     For comparing two texts, where a re-punctuated copy must give the same tokens: "well-known" and
     "well known", "won't" and "won’t" agree here and would not as :func:`words`.

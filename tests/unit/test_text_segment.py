@@ -94,8 +94,14 @@ def test_count_words_keeps_hyphenated_and_apostrophe_words_whole() -> None:
     assert words("The US-led coalition won’t succeed.") == ["The", "US-led", "coalition", "won’t", "succeed"]
 
 
+def test_abbreviations_and_decimals_are_one_word() -> None:
+    """U.S., 3.5 and Cars.com are one word each; a full stop before a space or the end is no part of one."""
+    assert words("The U.S. grew 3.5 per cent, Cars.com said. Then") == [
+        "The", "U.S", "grew", "3.5", "per", "cent", "Cars.com", "said", "Then"]
+
+
 def test_word_parts_ignore_how_a_word_is_punctuated() -> None:
     """For comparing copies: hyphens, apostrophes of either kind and spacing give the same parts."""
     assert word_parts("well-known, won't") == word_parts("well known won’t") == ["well", "known", "won", "t"]
     text = "The US-led coalition won’t -- can't -- succeed, 3.5 per cent."
-    assert word_parts(text) == [part for word in words(text) for part in re.split(r"[-'’]", word)]
+    assert word_parts(text) == [part for word in words(text) for part in re.split(r"[-'’.]", word)]
