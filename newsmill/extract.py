@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import re
 from typing import TYPE_CHECKING
 
 from newsmill import stage_version
 from newsmill.errors import Drop
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.segment import count_words
 from newsmill.timing import Stopwatch
 
 if TYPE_CHECKING:
@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 VERSION = stage_version("extract", "py3langid")
 MIN_LANGUAGE_CONFIDENCE = 0.5
 """Below this normalised probability the language is recorded as unknown (null)."""
-
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
 
 
 @functools.cache
@@ -34,10 +32,6 @@ def identify_language(text: str) -> tuple[str | None, float]:
     """ISO 639-1 code and confidence; ``None`` when the model is not confident."""
     lang, prob = _identifier().classify(text)
     return (str(lang) if prob >= MIN_LANGUAGE_CONFIDENCE else None), float(prob)
-
-
-def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def extract(record: ArticleRecord) -> ArticleRecord:

@@ -18,13 +18,14 @@ from trafilatura.settings import Extractor
 
 from newsmill import __version__
 from newsmill.clean.authors import tidy_authors
-from newsmill.clean.dateline import split_dateline
 from newsmill.clean.hints import INPUT, hint_overrides, split_names
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.pagetype import non_article_evidence
 from newsmill.clean.structured import json_ld_authors
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
+from newsmill.text.dateline import split_dateline
+from newsmill.text.segment import join_paragraphs, line_paragraphs
 
 VERSION = f"newsmill-clean {__version__}; trafilatura {trafilatura.__version__}"
 PRODUCER = "trafilatura"
@@ -60,11 +61,6 @@ def _extract(html: str, url: str | None, options: CleanOptions, source: str, *, 
 
 def _body_chars(extracted: Any) -> int:
     return len(extracted.text.strip()) if extracted is not None and extracted.text else 0
-
-
-def _paragraphs(text: str) -> list[str]:
-    """trafilatura's text has one paragraph (or heading, or list item) per line."""
-    return [" ".join(line.split()) for line in text.split("\n") if line.strip()]
 
 
 def _clean_title(title: str | None, site_name: str | None, options: CleanOptions) -> str | None:
@@ -188,7 +184,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         raise Drop("no_content", "trafilatura found no article body")
     site_name = _squash(extracted.sitename)
     title = _title(extracted.title, site_name, doc.body, options)
-    paragraphs = _paragraphs(extracted.text)
+    # trafilatura's text has one paragraph (or heading, or list item) per line.
+    paragraphs = line_paragraphs(extracted.text)
     # trafilatura often keeps the headline as the body's first line; it is the title, not text, and
     # it would hide a dateline in the paragraph after it.
     if title and len(paragraphs) > 1 and _fold(paragraphs[0]) in {_fold(title), _fold(extracted.title or "")}:
@@ -199,7 +196,7 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         paragraphs = ([rest] if rest else []) + paragraphs[1:]
     if not paragraphs:
         raise Drop("no_content", "nothing but a headline and a dateline")
-    text = "\n\n".join(paragraphs)
+    text = join_paragraphs(paragraphs)
     if len(text) < options.min_text_chars:
         raise Drop("too_short", f"{len(text)} characters of text, fewer than {options.min_text_chars}")
 

@@ -13,11 +13,12 @@ import re
 import time
 
 from newsmill import __version__
-from newsmill.clean.dateline import split_dateline
 from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
+from newsmill.text.dateline import split_dateline
+from newsmill.text.segment import join_paragraphs, wrapped_paragraphs
 
 VERSION = f"newsmill-clean {__version__}"
 PRODUCER = "newsmill.plaintext"
@@ -39,26 +40,6 @@ _NAME = re.compile(rf"{_NAME_WORD}(?:(?:\s+|(?<=\.))(?:{_NAME_WORD}|{_NAME_PARTI
 # A single name counts as a byline only when it has the wire-desk initial form ("H. Said").
 _INITIAL_NAME = re.compile(r"[A-Z]\.\s?[A-Za-z]")
 _MAX_BYLINE_CHARS = 80
-
-
-def _paragraphs(body: str) -> list[str]:
-    """Paragraphs of ``body``: blocks separated by blank lines, hard-wrapped lines joined by a space.
-
-    A text with no blank line at all is taken to hold one paragraph per line instead, or it would
-    come out as a single paragraph.
-    """
-    lines = [line.strip() for line in body.split("\n")]
-    if "" not in lines:
-        return [" ".join(line.split()) for line in lines if line]
-    paragraphs: list[str] = []
-    block: list[str] = []
-    for line in [*lines, ""]:
-        if line:
-            block.append(line)
-        elif block:
-            paragraphs.append(" ".join(" ".join(block).split()))
-            block = []
-    return paragraphs
 
 
 def _cut_teasers(paragraphs: list[str], options: CleanOptions) -> list[str]:
@@ -123,7 +104,7 @@ def clean_text(doc: Document, options: CleanOptions) -> ArticleRecord:
     else:
         title = None
 
-    paragraphs = _cut_teasers(_paragraphs("\n".join(lines)), options)
+    paragraphs = _cut_teasers(wrapped_paragraphs("\n".join(lines)), options)
     paragraphs, authors = _cut_bylines(paragraphs)
     dateline: Dateline | None = None
     if paragraphs and options.detect_dateline:
@@ -148,7 +129,7 @@ def clean_text(doc: Document, options: CleanOptions) -> ArticleRecord:
         title=title,
         authors=tuple(authors),
         dateline=dateline,
-        text="\n\n".join(paragraphs),
+        text=join_paragraphs(paragraphs),
     )
     run = StageRun(stage="clean", version=VERSION, duration_ms=(time.perf_counter() - started) * 1000,
                    fields=fields)

@@ -25,6 +25,8 @@ import dateparser  # type: ignore[import-untyped]
 from newsmill import stage_version
 from newsmill.clean.hints import INPUT
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text import dateline
+from newsmill.text.dategrammar import CALENDAR_DATE, ISO_DATE, MONTH, WEEKDAY, YEAR
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.dates"
@@ -32,32 +34,16 @@ VERSION = stage_version("dates", "dateparser")
 MIN_YEAR = 1990
 """Older "dates" in URLs are nearly always ids or other numbers."""
 
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?")
-_DAY = r"(?:3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\w)"
-_YEAR = r"(?:19|20)\d\d(?!\d)"
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _NUMBER = r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten)"
-# Month and weekday names must be capitalised: "may 5" and "march 3 miles" are not dates.
-_CALENDAR = (rf"(?:{_WEEKDAY},?\s+)?(?:{_MONTH}\s+{_DAY}(?:,?\s+{_YEAR})?"
-             rf"|(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+{_YEAR})?)")
 _MENTION = re.compile(
-    rf"\b(?:{_CALENDAR}"
-    rf"|(?:(?:[Ll]ast|[Nn]ext|[Tt]his|[Pp]ast|[Cc]oming)\s+)?{_WEEKDAY}"
-    rf"|\d{{4}}-\d\d-\d\d(?!\d)"
+    rf"\b(?:{CALENDAR_DATE}"
+    rf"|(?:(?:[Ll]ast|[Nn]ext|[Tt]his|[Pp]ast|[Cc]oming)\s+)?{WEEKDAY}"
+    rf"|{ISO_DATE}"
     # "today's" is nearly always "nowadays" ("today's consumers"), not a day.
     rf"|(?i:yesterday|today(?!['’]s)|tomorrow|{_NUMBER}\s+days?\s+ago))\b"
 )
-_HAS_YEAR = re.compile(rf"(?<!\d){_YEAR}")
-_MONTH_NAME = re.compile(_MONTH)
-# A full date at the head of the text, before a dash, possibly after a place and with an agency in
-# parentheses: "October 25, 2017 — …", "BEIRUT, Oct. 25, 2017 (AFP) - …". The place is capitalised
-# words only, so "The meeting on October 25, 2017 — …" is a sentence, not a dateline.
-_PLACE = r"(?:[A-Z][\w'’.\-]*(?:[ \t\u00a0]+[A-Z][\w'’.\-]*){0,3},?\s+)?"
-_DATELINE = re.compile(
-    rf"^{_PLACE}(?P<date>{_MONTH}\s+{_DAY},?\s+{_YEAR}|{_DAY}\s+{_MONTH},?\s+{_YEAR})"
-    rf"\s*(?:\([^()\n]{{1,40}}\)\s*)?(?:--|[-–—])"
-)
+_HAS_YEAR = re.compile(rf"(?<!\d){YEAR}")
+_MONTH_NAME = re.compile(MONTH)
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[/_.-]?(0[1-9]|1[0-2])[/_.-]?(0[1-9]|[12]\d|3[01])(?!\d)")
 _URL_DATE_SLASHED = re.compile(r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?:/|$)")
 
@@ -87,10 +73,8 @@ def url_date(url: str | None) -> dt.date | None:
 
 def dateline_date(text: str | None) -> dt.date | None:
     """A full date (with year) in the dateline at the head of ``text``."""
-    match = _DATELINE.match(text or "")
-    if match is None:
-        return None
-    return _parse(match.group("date"), None)
+    written = dateline.dateline_date(text or "")
+    return _parse(written, None) if written is not None else None
 
 
 def as_date(value: str | None) -> dt.date | None:

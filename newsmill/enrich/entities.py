@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from newsmill import stage_version
 from newsmill.enrich.geo import Place, place_key, shared_index
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.segment import paragraph_spans
 from newsmill.timing import Stopwatch
 
 if TYPE_CHECKING:
@@ -50,7 +51,6 @@ WELL_KNOWN_ORGS: tuple[str, ...] = (
 GAZETTEER_MIN_POPULATION = 100_000
 RELABEL_AS_PLACE = frozenset(("PERSON", "ORG"))
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t\u00a0]*\n\s*")
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])$")
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
 _EDGE_PUNCT = " \t\"'“”‘’«»()[]{},;:!?"
@@ -128,15 +128,8 @@ def warm_up(options: EntityOptions | None = None) -> None:
 
 def paragraphs(text: str) -> Iterator[tuple[int, str]]:
     """(offset, paragraph) for every non-blank paragraph of ``text``; paragraphs end at blank lines."""
-    start = 0
-    for found in (*_PARAGRAPH_BREAK.finditer(text), None):
-        end = found.start() if found else len(text)
-        chunk = text[start:end]
-        stripped = chunk.lstrip()
-        if stripped.strip():
-            yield start + len(chunk) - len(stripped), stripped.rstrip()
-        if found:
-            start = found.end()
+    for paragraph in paragraph_spans(text):
+        yield paragraph.start, paragraph.text
 
 
 def entity_name(surface: str) -> str:

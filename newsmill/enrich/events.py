@@ -16,8 +16,9 @@ from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.dates import find_dates, nearest_date
 from newsmill.enrich.eventfacts.patterns import EventMatch, find_events, may_hold_events
 from newsmill.enrich.eventfacts.places import EventPlace, find_places, nearest
-from newsmill.enrich.eventfacts.segments import Paragraph, Sentence, paragraphs
+from newsmill.enrich.eventfacts.segments import Paragraph, paragraphs
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.segment import Span
 from newsmill.timing import Stopwatch
 
 VERSION = stage_version("events")
@@ -61,7 +62,7 @@ def _paragraph_events(paragraph: Paragraph, entities: Sequence[dict[str, Any]] |
     return result
 
 
-def _event(match: EventMatch, sentence: Sentence, paragraph: Paragraph, place: EventPlace | None,
+def _event(match: EventMatch, sentence: Span, paragraph: Paragraph, place: EventPlace | None,
            paragraph_dates: list[Any]) -> dict[str, Any]:
     quantity = match.quantity
     date = nearest_date(find_dates(sentence.text), match.start, match.end)

@@ -15,8 +15,8 @@ from typing import Any
 import yake  # type: ignore[import-untyped]
 
 from newsmill import stage_version
-from newsmill.enrich.sentences import as_sentences, paragraphs
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.segment import as_sentences, count_words, paragraphs
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.keywords"
@@ -71,7 +71,7 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
     stop = stopwords(record.language) if record.language else None
     if stop is None:
         return _skip(record, watch, "no_model_for_language")
-    if len(text.split()) < MIN_WORDS:
+    if count_words(text) < MIN_WORDS:
         return _skip(record, watch, "text_too_short")
     keywords = extract_keywords(record.title, text, stop)
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields={"keywords": "yake"})

@@ -19,6 +19,7 @@ from newsmill import stage_version
 from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.segments import Paragraph, paragraphs
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.segment import words
 from newsmill.timing import Stopwatch
 
 
@@ -40,7 +41,6 @@ _VERB = re.compile(
     r"maintained|reiterated|observed|commented|vowed|pledged|demanded)\b")
 _ACCORDING = re.compile(r"\b[Aa]ccording\s+to\b")
 _BOUNDARY = re.compile(r"[,;:()\[\]—–!?\x00]|\.(?=\s|$)")
-_WORD = re.compile(r"[\w'’.-]*\w")
 _DETERMINERS = frozenset(_words("the a an his her their its our this that these those"))
 _CLAUSE_WORDS = frozenset(_words(
     "that which who whom when while as because after before if since but and so than to of in on at "
@@ -137,14 +137,14 @@ def _kind(text: str, masked: str, quote: tuple[int, int], mark: tuple[int, int],
     with its own punctuation (“We won,” he said), follows a colon, or opens its sentence and is closed
     by a comma or the sentence's end (British style: “We won”, he said)."""
     start, end = quote
-    words = len(_WORD.findall(text[start:end]))
-    outside = len(_WORD.findall(masked[context[0]:context[1]]))
+    quoted = len(words(text[start:end]))
+    outside = len(words(masked[context[0]:context[1]]))
     own_punctuation = text[end - 1] in ".!?…" or text[start:end + 1].endswith(",")
     introduced = masked[:mark[0]].rstrip().endswith(":")
     opens_sentence = not masked[context[0]:mark[0]].strip()
     after = text[mark[1]:context[1]].lstrip()
     closes_clause = not after or after[0] in ",.!?;"
-    if words > SCARE_MAX_WORDS or outside < 3 or own_punctuation or introduced \
+    if quoted > SCARE_MAX_WORDS or outside < 3 or own_punctuation or introduced \
             or (opens_sentence and closes_clause):
         return "direct"
     return "scare"
@@ -178,14 +178,14 @@ def _naming(verb: re.Match[str], masked: str) -> bool:
 def _speaker_before(left: str) -> list[str] | None:
     """The noun phrase right before a speech verb: ``the Ministry`` in ``..., the Ministry added``."""
     segment = _BOUNDARY.split(left)[-1]
-    words = _WORD.findall(segment)
+    tokens = words(segment)
     # "the Ministry also said", "has said", "explicitly states": auxiliaries and adverbs are no speaker.
-    while words and (words[-1].lower() in _CLAUSE_WORDS or (words[-1].islower() and words[-1].endswith("ly"))):
-        words.pop()
-    if words and words[-1].lower() in _PRONOUNS:  # "a new phenomenon they call": the pronoun speaks
-        return words[-1:]
+    while tokens and (tokens[-1].lower() in _CLAUSE_WORDS or (tokens[-1].islower() and tokens[-1].endswith("ly"))):
+        tokens.pop()
+    if tokens and tokens[-1].lower() in _PRONOUNS:  # "a new phenomenon they call": the pronoun speaks
+        return tokens[-1:]
     phrase: list[str] = []
-    for word in reversed(words):
+    for word in reversed(tokens):
         lower = word.lower()
         if lower in _CLAUSE_WORDS or len(phrase) == _MAX_SPEAKER_WORDS:
             break
@@ -203,7 +203,7 @@ def _inverted(left: str) -> bool:
 def _speaker_after(right: str) -> list[str] | None:
     segment = _BOUNDARY.split(right, maxsplit=1)[0]
     phrase: list[str] = []
-    for word in _WORD.findall(segment):
+    for word in words(segment):
         lower = word.lower()
         if (lower in _CLAUSE_WORDS and lower not in ("of", "for")) or len(phrase) == _MAX_SPEAKER_WORDS:
             break

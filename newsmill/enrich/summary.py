@@ -20,22 +20,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from newsmill import stage_version
-from newsmill.clean.dateline import split_dateline
 from newsmill.enrich.keywords import UNSEGMENTED, stopwords
-from newsmill.enrich.sentences import sentences
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.dateline import without_dateline
+from newsmill.text.segment import sentences, words
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.summary"
 VERSION = stage_version("summary", "numpy")
 
-_WORD = re.compile(r"\w+(?:[-'’]\w+)*")
-# A dateline the clean stage left in place because its agency is not a known one:
-# "SPRINGFIELD, Oct. 18, 2023 (Metro Wire) - …". An all-caps place keeps ordinary sentences out.
-_CAPS_DATELINE = re.compile(
-    r"^[A-Z][A-Z'’.\-]+(?:[ \t\u00a0][A-Z][A-Z'’.\-]+){0,3}(?:,[^()\n]{1,30}?)?\s*(?:\([^()\n]{1,40}\)\s*)?"
-    r"(?:--|[-–—])\s+"
-)
 _NOT_PROSE = re.compile(
     r"^(?:by\s|photo|image|picture|credit|file photo|read more|related|click|subscribe|sign up|advertisement"
     r"|share this|follow us)",
@@ -68,8 +61,8 @@ def candidates(text: str, options: SummaryOptions = DEFAULT_OPTIONS) -> list[str
     picked: list[str] = []
     for sentence in sentences(text):
         # Only the story's opening can carry a dateline (possibly after a byline line).
-        body = _CAPS_DATELINE.sub("", split_dateline(sentence.text)[1]) if not picked else sentence.text
-        if len(_WORD.findall(body)) < options.min_words or _NOT_PROSE.match(body):
+        body = without_dateline(sentence.text) if not picked else sentence.text
+        if len(words(body)) < options.min_words or _NOT_PROSE.match(body):
             continue
         picked.append(body)
     return picked
@@ -77,7 +70,7 @@ def candidates(text: str, options: SummaryOptions = DEFAULT_OPTIONS) -> list[str
 
 def _tfidf(sents: list[str], stop: frozenset[str]) -> np.ndarray:
     """Rows of L2-normalised TF-IDF weights (log-scaled term frequency), one row per sentence."""
-    bags = [Counter(w for w in (m.lower() for m in _WORD.findall(s)) if w not in stop) for s in sents]
+    bags = [Counter(w for w in (m.lower() for m in words(s)) if w not in stop) for s in sents]
     vocabulary = {term: i for i, term in enumerate(sorted({t for bag in bags for t in bag}))}
     matrix = np.zeros((len(sents), len(vocabulary)))
     for row, bag in enumerate(bags):

@@ -23,8 +23,8 @@ from typing import Any
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ignore[import-untyped]
 
 from newsmill import stage_version
-from newsmill.enrich.sentences import sentences
 from newsmill.record import ArticleRecord, StageRun
+from newsmill.text.segment import sentences
 from newsmill.timing import Stopwatch
 
 STAGE = "enrich.tone"

@@ -9,7 +9,7 @@ import pytest
 
 from newsmill.enrich import reading_time
 from newsmill.errors import Drop, Failure, Retryable
-from newsmill.extract import count_words, extract, identify_language
+from newsmill.extract import extract, identify_language
 from newsmill.ids import canonical_url, content_hash, id_for_url
 from newsmill.pipeline import Stage, end_record, run_stage, stages_for
 from newsmill.record import ArticleRecord, Document, Payload, Source, WorkItem, payload_from_dict, payload_to_dict
@@ -51,11 +51,6 @@ def test_language_identification_on_other_languages() -> None:
     """py3langid tells French and German apart from English."""
     assert identify_language("Le gouvernement a annoncé mardi une nouvelle réforme des retraites.")[0] == "fr"
     assert identify_language("Die Regierung hat am Dienstag eine neue Rentenreform angekündigt.")[0] == "de"
-
-
-def test_count_words_keeps_hyphenated_and_apostrophe_words_whole() -> None:
-    """US-led and won’t count as one word each."""
-    assert count_words("The US-led coalition won’t succeed.") == 5
 
 
 def test_reading_time_uses_word_count() -> None:

@@ -9,9 +9,9 @@ import numpy as np
 
 from newsmill.clean import clean
 from newsmill.enrich import summary
-from newsmill.enrich.sentences import sentences
 from newsmill.extract import extract
 from newsmill.record import ArticleRecord, Document, Source, WorkItem
+from newsmill.text.segment import sentences
 from tests.conftest import ROOT, SEED, validate_record
 
 FIXTURES = ROOT / "tests" / "fixtures" / "enrich"

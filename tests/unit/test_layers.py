@@ -67,7 +67,6 @@ PENDING: frozenset[tuple[str, str]] = frozenset({
 
 ARRIVING: frozenset[str] = frozenset({
     # Units declared above that other branches add; the coordinator empties this set after merging.
-    "newsmill.text",  # parcel "text": one home for text segmentation
     "newsmill.testing",  # parcel "testkit": the loopback server and worker harness for tests and bench/
 })
 

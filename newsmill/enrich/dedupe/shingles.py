@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 
 import numpy as np
@@ -11,6 +10,7 @@ import numpy.typing as npt
 from datasketch import MinHash  # type: ignore[import-untyped]
 
 from newsmill.enrich.dedupe.options import DedupOptions
+from newsmill.text.segment import word_parts
 
 SCHEME = "affine32"
 """datasketch's permutation scheme, named explicitly: signatures of two schemes must never meet in one
@@ -19,13 +19,11 @@ index, and the default changed once already (2.0)."""
 Signature = npt.NDArray[np.uint32]
 """``num_perm`` MinHash values; two signatures agree in a share of rows ≈ the Jaccard similarity."""
 
-_WORD = re.compile(r"\w+")
-
 
 def words(text: str) -> list[str]:
     """The text's words, Unicode-normalised and case-folded, punctuation and spacing dropped: a
     reformatted or re-punctuated copy gives the same words."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return word_parts(unicodedata.normalize("NFKC", text).casefold())
 
 
 def shingles(tokens: list[str], k: int) -> set[bytes]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from newsmill.record import ArticleRecord
+from newsmill.text.segment import count_words
 
 MIN_WORDS = 5
 
@@ -13,7 +14,7 @@ def skip_reason(record: ArticleRecord, text: str) -> str | None:
     The rules are English; an undetected language (None) still runs, since on a text that is not
     English they simply find nothing.
     """
-    if len(text.split()) < MIN_WORDS:
+    if count_words(text) < MIN_WORDS:
         return "text_too_short"
     if record.language not in (None, "en"):
         return "no_model_for_language"

@@ -9,16 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_MONTH = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-          r"Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)")
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+from newsmill.text.dategrammar import CALENDAR_DATE, ISO_DATE, MONTH, WEEKDAY, YEAR
+
+# Besides a calendar date: a month of a year, and the times of day a report of violence gives
+# ("Monday night", "overnight").
 _DATE = re.compile(
-    rf"\b(?:{_MONTH}\s+{_DAY}\b(?:,?\s+\d{{4}})?"
-    rf"|{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{4}})?"
-    rf"|{_MONTH}\s+\d{{4}}"
-    rf"|\d{{4}}-\d{{2}}-\d{{2}}"
-    rf"|(?:(?:last|this|early|late)\s+)?{_WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?"
+    rf"\b(?:{CALENDAR_DATE}"
+    rf"|{MONTH}\s+{YEAR}"
+    rf"|{ISO_DATE}"
+    rf"|(?:(?:last|this|early|late)\s+)?{WEEKDAY}(?:\s+(?:morning|afternoon|evening|night))?"
     rf"|yesterday|last\s+night|overnight)(?![\w-])")
 
 

@@ -1,21 +1,17 @@
 """Paragraphs with their sentences, for the quotes and events stages.
 
-A thin layer over :mod:`newsmill.enrich.sentences` (the project's one segtok splitter): these stages
-scan paragraph by paragraph and skip paragraphs with nothing for them before paying for sentence
-splitting, so they need paragraph offsets and a filter.
+A thin layer over :mod:`newsmill.text.segment`: these stages scan paragraph by paragraph and skip
+paragraphs with nothing for them before paying for sentence splitting, so they need a filter.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from newsmill.enrich.sentences import Sentence, sentences
+from newsmill.text.segment import Span, paragraph_spans, sentences
 
-__all__ = ["Paragraph", "Sentence", "paragraphs"]
-
-_PARAGRAPH = re.compile(r"\S(?:[^\n]|\n(?![ \t\u00a0]*\n))*")
+__all__ = ["Paragraph", "paragraphs"]
 
 
 @dataclass(frozen=True)
@@ -25,18 +21,16 @@ class Paragraph:
     text: str
     start: int
     end: int
-    sentences: tuple[Sentence, ...]
+    sentences: tuple[Span, ...]
 
 
 def paragraphs(text: str, *, keep: Callable[[str], bool] | None = None) -> list[Paragraph]:
     """The non-empty paragraphs of ``text`` with their sentences; ``keep`` filters paragraphs before
     they are split into sentences, the costly part."""
     found: list[Paragraph] = []
-    for match in _PARAGRAPH.finditer(text):
-        block = match.group().rstrip()
-        if keep is not None and not keep(block):
+    for block in paragraph_spans(text):
+        if keep is not None and not keep(block.text):
             continue
-        start = match.start()
-        shifted = tuple(Sentence(s.text, start + s.start, start + s.end) for s in sentences(block))
-        found.append(Paragraph(block, start, start + len(block), shifted))
+        shifted = tuple(Span(s.text, block.start + s.start, block.start + s.end) for s in sentences(block.text))
+        found.append(Paragraph(block.text, block.start, block.end, shifted))
     return found

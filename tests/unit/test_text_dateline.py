@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newsmill.clean.dateline import split_dateline
 from newsmill.record import Dateline
+from newsmill.text.dateline import dateline_date, split_dateline, without_dateline
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,33 @@ def test_ordinary_sentences_are_not_datelines(paragraph: str) -> None:
 def test_a_dateline_standing_alone_leaves_nothing() -> None:
     """A paragraph that is only a dateline comes back empty, so the cleaner can drop it."""
     assert split_dateline("Hama, SANA-") == (Dateline(place="Hama", agency="SANA"), "")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "rest"),
+    [
+        ("SPRINGFIELD, Oct. 18, 2023 (Metro Wire) - The council met.", "The council met."),
+        ("WASHINGTON (Reuters) - The Senate voted.", "The Senate voted."),
+        ("NEW YORK — Stocks fell.", "Stocks fell."),
+        ("The council met on Oct. 18 - and voted.", "The council met on Oct. 18 - and voted."),
+        ("COVID-19 cases rose.", "COVID-19 cases rose."),
+    ],
+)
+def test_without_dateline_also_cuts_unknown_agencies(sentence: str, rest: str) -> None:
+    """A reader's cut: an all-caps place before a dash goes, whatever the agency; prose stays."""
+    assert without_dateline(sentence) == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("October 25, 2017 — The vote", "October 25, 2017"),
+        ("BEIRUT, Oct. 25, 2017 (AFP) - Lebanese", "Oct. 25, 2017"),
+        ("Deir ez-Zor, 25 October 2017 – Army units", "25 October 2017"),
+        ("The meeting on October 25, 2017 - it was long", None),
+        ("October 25 — no year", None),
+    ],
+)
+def test_dateline_date_is_the_full_date_a_dateline_states(text: str, date: str | None) -> None:
+    """Only a full date at the head, before a dash, after nothing but a place."""
+    assert dateline_date(text) == date

@@ -4,6 +4,10 @@ Both cleaners run :func:`split_dateline` on the first body paragraph. The rules 
 conservative: removing words that were not a dateline damages the text, while leaving a real
 dateline in place costs little. So the separator must be a dash, and the agency must look like one
 (a known agency name, or an all-caps token where that is unambiguous).
+
+Stages that only read the text may cut more: :func:`without_dateline` also drops an opening the
+cleaners kept because its agency is unknown, and :func:`dateline_date` reads the date a dateline
+states. All three share the place, dash and date rules below.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import re
 
 from newsmill.record import Dateline
+from newsmill.text.dategrammar import FULL_DATE
 
 KNOWN_AGENCIES: frozenset[str] = frozenset(name.casefold() for name in (
     "AA", "AAP", "ABNA", "AFP", "Agerpres", "ANA", "ANI", "ANP", "ANSA", "Antara", "AP", "APA", "APS",
@@ -58,6 +63,18 @@ _CAPS_FORM = re.compile(
     rf"(?:,[ \t\u00a0]+[A-Z][A-Za-z.]{{1,10}})?\s+{_DASH}\s+"
 )
 _CAPS_TOKEN = re.compile(r"[A-Z][A-Z]{1,9}")
+# A dateline whose agency is unknown: "SPRINGFIELD, Oct. 18, 2023 (Metro Wire) - …". An all-caps place
+# keeps ordinary sentences out.
+_LOOSE_FORM = re.compile(
+    r"^[A-Z][A-Z'’.\-]+(?:[ \t\u00a0][A-Z][A-Z'’.\-]+){0,3}(?:,[^()\n]{1,30}?)?\s*(?:\([^()\n]{1,40}\)\s*)?"
+    rf"{_DASH}\s+"
+)
+# A full date at the head of the text, before a dash, possibly after a place and with an agency in
+# parentheses: "October 25, 2017 — …", "BEIRUT, Oct. 25, 2017 (AFP) - …". The place is capitalised
+# words only, so "The meeting on October 25, 2017 — …" is a sentence, not a dateline.
+_DATED_FORM = re.compile(
+    rf"^(?:{_PLACE},?\s+)?(?P<date>{FULL_DATE})\s*(?:\([^()\n]{{1,40}}\)\s*)?{_DASH}"
+)
 
 
 def _known(agency: str) -> bool:
@@ -103,3 +120,18 @@ def split_dateline(paragraph: str) -> tuple[Dateline | None, str]:
     if match and not _known(match["place"]) and match["place"] not in NOT_PLACES:
         return Dateline(place=match["place"], agency=None), paragraph[match.end():]
     return None, paragraph
+
+
+def without_dateline(text: str) -> str:
+    """``text`` without the dateline at its start, by looser rules than :func:`split_dateline`.
+
+    For text that is read, not kept (a summary's opening sentence): an all-caps place before a dash
+    opens a story even when the agency after it is not one this module knows.
+    """
+    return _LOOSE_FORM.sub("", split_dateline(text)[1])
+
+
+def dateline_date(text: str) -> str | None:
+    """The full date (with year), as written, in a dateline at the start of ``text``."""
+    match = _DATED_FORM.match(text)
+    return match["date"] if match else None
