@@ -1,16 +1,39 @@
 """The payloads that travel between stages, and the article record that leaves the pipeline.
 
-Everything here is a frozen dataclass that turns into plain JSON (``to_dict``) and back
-(``from_dict``), because Celery carries it as JSON between processes. The article record's shape is
-also written down as a JSON Schema (``newsmill/schema/article.schema.json``); bump
-:data:`SCHEMA_VERSION` whenever either changes.
+Each type is defined once, here, and the JSON that Celery carries between processes and the sink writes
+(``to_dict``/``from_dict``) is derived from it. The record's JSON Schema
+(``newsmill/schema/article.schema.json``) must match; bump :data:`SCHEMA_VERSION` whenever the record's
+shape changes.
+
+The types stay standard-library frozen dataclasses (so ``dataclasses.replace`` keeps working
+everywhere) and pydantic's ``TypeAdapter`` does the (de)serialisation and the schema: pydantic is
+already installed for spaCy, validates what it reads back, and knows "not set" from "null" through its
+``MISSING`` sentinel, which an enrichment field needs (absent: the stage did not run; null: it skipped).
+msgspec would be faster still but a new dependency and a move away from dataclasses.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import MISSING, ConfigDict, Field, TypeAdapter
+
+from newsmill.enrichment_fields import (
+    ArticleId,
+    CountryCode,
+    Dates,
+    Dedup,
+    Entity,
+    Event,
+    IsoDateTime,
+    Keyword,
+    NonEmpty,
+    Place,
+    Quote,
+    Tone,
+)
 
 SCHEMA_VERSION = "1.0"
 
@@ -19,18 +42,51 @@ SourceKind = Literal["url", "file", "jsonl", "warc", "feed", "sitemap", "unsuppo
 ContentKind = Literal["html", "text"]
 Status = Literal["ok", "dropped", "failed", "unchanged"]
 """``unchanged``: a conditional re-fetch got 304; counted in the job, not delivered again (see sinks)."""
+ReasonCode = Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+
+# Closed: the objects of the delivered record, where an unknown key is a mistake.
+_CLOSED = ConfigDict(extra="forbid", use_attribute_docstrings=True,
+                     json_schema_serialization_defaults_required=True)
+# Open: transport payloads, which runners extend with keys of their own (``drive``, ``body_ref``).
+_OPEN = ConfigDict(extra="ignore", use_attribute_docstrings=True)
+
+
+_adapters: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    """The pydantic adapter of one payload type, built on first use: building one takes milliseconds."""
+    found = _adapters.get(cls)
+    if found is None:
+        found = _adapters[cls] = TypeAdapter(cls)
+    return found
+
+
+class JsonShape:
+    """``to_dict``/``from_dict`` for a dataclass, both done by pydantic from the type's annotations."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = adapter(type(self)).dump_python(self, mode="json")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        value: Self = adapter(cls).validate_python(data)
+        return value
 
 
 @dataclass(frozen=True)
-class Source:
+class Source(JsonShape):
     """Where an article came from: a URL, a file, one line of a JSONL file, or one record of a WARC file."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = _CLOSED
+
     kind: SourceKind
-    location: str
+    location: NonEmpty
     """The URL, or the absolute path of the file."""
-    line: int | None = None
+    line: Annotated[int, Field(ge=1)] | None = None
     """1-based line number inside a JSONL file, or record number inside a WARC file."""
-    offset: int | None = None
+    offset: Annotated[int, Field(ge=0)] | None = None
     """Byte offset of that line or record, so a worker seeks to it instead of reading the file from the start."""
 
     @property
@@ -38,37 +94,42 @@ class Source:
         """A string naming this input uniquely within a job."""
         return f"{self.location}#{self.line}" if self.line is not None else self.location
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "location": self.location, "line": self.line, "offset": self.offset}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Source:
-        return cls(kind=data["kind"], location=data["location"], line=data.get("line"),
-                   offset=data.get("offset"))
-
 
 @dataclass(frozen=True)
-class WorkItem:
+class WorkItem(JsonShape):
     """One unit of work as the producer enqueues it: no content yet, only where to find it."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _OPEN
 
     job_id: str
     source: Source
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"job_id": self.job_id, "source": self.source.to_dict()}
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> WorkItem:
-        return cls(job_id=data["job_id"], source=Source.from_dict(data["source"]))
+@dataclass(frozen=True)
+class StageRun(JsonShape):
+    """One stage's entry in a record's provenance: what ran, how long, and which tool made which field."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _CLOSED
+
+    stage: str
+    version: str
+    duration_ms: Annotated[float, Field(ge=0)] = 0.0
+    fields: dict[str, str] = field(default_factory=dict)
+    """Field name → the extractor or model that produced it (``{"title": "trafilatura 2.3.1"}``)."""
+    skipped: Annotated[ReasonCode | None, Field(exclude_if=lambda reason: reason is None)] = None
+    """Why the stage produced nothing for this article (``no_model_for_language``, ``text_too_short``):
+    enrichment degrades with a reason instead of failing the article."""
 
 
 @dataclass(frozen=True)
-class Document:
+class Document(JsonShape):
     """What the load or fetch stage produced: the decoded body, never raw bytes.
 
     ``hints`` carries metadata the input supplied itself (a JSONL line's ``title`` or ``published``),
     which the clean stage prefers over what it extracts.
     """
+
+    __pydantic_config__: ClassVar[ConfigDict] = _OPEN
 
     item: WorkItem
     id: str
@@ -78,105 +139,84 @@ class Document:
     hints: dict[str, Any] = field(default_factory=dict)
     provenance: tuple[StageRun, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": "document",
-            "item": self.item.to_dict(),
-            "id": self.id,
-            "content_kind": self.content_kind,
-            "body": self.body,
-            "url": self.url,
-            "hints": dict(self.hints),
-            "provenance": [run.to_dict() for run in self.provenance],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Document:
-        return cls(
-            item=WorkItem.from_dict(data["item"]),
-            id=data["id"],
-            content_kind=data["content_kind"],
-            body=data["body"],
-            url=data.get("url"),
-            hints=dict(data.get("hints") or {}),
-            provenance=tuple(StageRun.from_dict(r) for r in data.get("provenance") or ()),
-        )
-
 
 @dataclass(frozen=True)
-class StageRun:
-    """One stage's entry in a record's provenance: what ran, how long, and which tool made which field."""
-
-    stage: str
-    version: str
-    duration_ms: float
-    fields: dict[str, str] = field(default_factory=dict)
-    """Field name → the extractor or model that produced it (``{"title": "trafilatura 2.3.1"}``)."""
-    skipped: str | None = None
-    """Why the stage produced nothing for this article (``no_model_for_language``, ``text_too_short``):
-    enrichment degrades with a reason instead of failing the article."""
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "stage": self.stage,
-            "version": self.version,
-            "duration_ms": round(self.duration_ms, 3),
-            "fields": dict(self.fields),
-        }
-        if self.skipped is not None:
-            data["skipped"] = self.skipped
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StageRun:
-        return cls(
-            stage=data["stage"],
-            version=data["version"],
-            duration_ms=float(data["duration_ms"]),
-            fields=dict(data.get("fields") or {}),
-            skipped=data.get("skipped"),
-        )
-
-
-@dataclass(frozen=True)
-class Dateline:
+class Dateline(JsonShape):
     """The wire-service opening of a story: ``Damascus, SANA –`` is place Damascus, agency SANA."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = _CLOSED
 
     place: str | None
     agency: str | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"place": self.place, "agency": self.agency}
-
 
 @dataclass(frozen=True)
-class ArticleRecord:
-    """The structured article record newsmill delivers; see the JSON Schema for field meanings."""
+class ArticleRecord(JsonShape):
+    """One record per input of a job. status 'ok' records carry the article; 'dropped' and 'failed'
+    records carry a reason code. Enrichment fields are absent when their stage did not run, and null when
+    it ran and skipped the article (its provenance entry says why)."""
 
-    id: str
-    job_id: str
+    __pydantic_config__: ClassVar[ConfigDict] = _CLOSED
+
+    id: ArticleId
+    """Hash of the canonical URL, or of the content for inputs without a URL."""
+    job_id: NonEmpty
     source: Source
     status: Status = "ok"
-    reason: str | None = None
-    """Reason code of a ``dropped`` record, or error code of a ``failed`` one."""
+    """unchanged: a conditional re-fetch answered 304; counted, never delivered as a second record."""
+    reason: ReasonCode | None = None
+    """Reason code (dropped) or error code (failed); null when ok."""
     message: str | None = None
     url: str | None = None
     title: str | None = None
-    authors: tuple[str, ...] = ()
-    published: str | None = None
+    authors: tuple[NonEmpty, ...] = ()
+    published: Annotated[IsoDateTime | None, Field(description="ISO 8601 date or date-time.")] = None
     dateline: Dateline | None = None
-    language: str | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = None
     text: str | None = None
+    """Clean body; paragraphs separated by a blank line."""
     description: str | None = None
     site_name: str | None = None
     categories: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    word_count: int | None = None
-    reading_time_min: float | None = None
-    content_hash: str | None = None
+    word_count: Annotated[int, Field(ge=0)] | None = None
+    reading_time_min: Annotated[float, Field(ge=0)] | None = None
+    content_hash: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")] | None = None
     provenance: tuple[StageRun, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Fields added by enrichment stages, merged into the top level of the JSON record."""
+
+    # Enrichment fields (MISSING: the stage did not run, and the key is left out of the JSON).
+    entities: list[Entity] | MISSING | None = MISSING
+    """Named entities of the title and text (spaCy NER), one per (label, name), in reading order. Null when
+    the stage skipped the article (see provenance)."""
+    places: list[Place] | MISSING | None = MISSING
+    """Place entities and the dateline place resolved to GeoNames, most mentioned first. Null when the stage
+    skipped the article."""
+    country: CountryCode | MISSING | None = MISSING
+    """The article's primary country, ISO 3166-1 alpha-2."""
+    keywords: list[Keyword] | MISSING | None = MISSING
+    """Key phrases of headline and body, best first (YAKE); null when the stage was skipped."""
+    summary: NonEmpty | MISSING | None = MISSING
+    """Two or three sentences of the body in their original order (extractive TextRank); null when the text
+    has fewer than three sentences."""
+    tone: Tone | MISSING | None = MISSING
+    """Document-level sentiment: means of VADER's per-sentence scores. A weak signal on hard news. Null for
+    languages other than English."""
+    dates: Dates | MISSING | None = MISSING
+    """Evidence for the publication date, and the dates the text mentions."""
+    quotes: list[Quote] | MISSING | None = MISSING
+    """Quotations in the text (double quotes, curly quotes, guillemets), in order; null when the stage skipped
+    the article (see its provenance entry)."""
+    events: list[Event] | MISSING | None = MISSING
+    """Casualty, arrest, displacement and kidnapping facts the text states, in order; null when the stage
+    skipped the article (see its provenance entry)."""
+    duplicate_of: ArticleId | MISSING | None = MISSING
+    """Id of an earlier article this one copies: set by enrich.dedup on an 'ok' record (exact or near copy,
+    found across all jobs), or by the sink on a 'duplicate' drop (same article twice in one job). Null when
+    enrich.dedup found no earlier copy or skipped."""
+    similarity: Annotated[float, Field(ge=0, le=1)] | MISSING | None = MISSING
+    """Estimated Jaccard similarity of word shingles with duplicate_of (1 for an exact copy); null when not a
+    copy."""
+    dedup: Dedup | MISSING = MISSING
 
     @property
     def is_final(self) -> bool:
@@ -188,61 +228,11 @@ class ArticleRecord:
         return dataclasses.replace(self, provenance=(*self.provenance, run), **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "schema_version": SCHEMA_VERSION,
-            "id": self.id,
-            "job_id": self.job_id,
-            "source": self.source.to_dict(),
-            "status": self.status,
-            "reason": self.reason,
-            "message": self.message,
-            "url": self.url,
-            "title": self.title,
-            "authors": list(self.authors),
-            "published": self.published,
-            "dateline": self.dateline.to_dict() if self.dateline else None,
-            "language": self.language,
-            "text": self.text,
-            "description": self.description,
-            "site_name": self.site_name,
-            "categories": list(self.categories),
-            "tags": list(self.tags),
-            "word_count": self.word_count,
-            "reading_time_min": self.reading_time_min,
-            "content_hash": self.content_hash,
-            "provenance": [run.to_dict() for run in self.provenance],
-        }
-        data.update(self.extra)
-        return data
+        return {"schema_version": SCHEMA_VERSION, **super().to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ArticleRecord:
-        known = {f.name for f in dataclasses.fields(cls)} | {"schema_version"}
-        dateline = data.get("dateline")
-        return cls(
-            id=data["id"],
-            job_id=data["job_id"],
-            source=Source.from_dict(data["source"]),
-            status=data.get("status", "ok"),
-            reason=data.get("reason"),
-            message=data.get("message"),
-            url=data.get("url"),
-            title=data.get("title"),
-            authors=tuple(data.get("authors") or ()),
-            published=data.get("published"),
-            dateline=Dateline(dateline.get("place"), dateline.get("agency")) if dateline else None,
-            language=data.get("language"),
-            text=data.get("text"),
-            description=data.get("description"),
-            site_name=data.get("site_name"),
-            categories=tuple(data.get("categories") or ()),
-            tags=tuple(data.get("tags") or ()),
-            word_count=data.get("word_count"),
-            reading_time_min=data.get("reading_time_min"),
-            content_hash=data.get("content_hash"),
-            provenance=tuple(StageRun.from_dict(r) for r in data.get("provenance") or ()),
-            extra={k: v for k, v in data.items() if k not in known},
-        )
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        return super().from_dict({key: value for key, value in data.items() if key != "schema_version"})
 
 
 Payload = WorkItem | Document | ArticleRecord
@@ -254,7 +244,7 @@ def payload_to_dict(payload: Payload) -> dict[str, Any]:
     if isinstance(payload, WorkItem):
         return {"type": "item", **payload.to_dict()}
     if isinstance(payload, Document):
-        return payload.to_dict()
+        return {"type": "document", **payload.to_dict()}
     return {"type": "record", "record": payload.to_dict()}
 
 

@@ -172,4 +172,4 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
     found = mentions(record.text or "", anchor) if record.language in (None, "en") else None
     dates = {"published_candidates": candidates, "mentions": found}
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields)
-    return record.with_stage(run, extra={**record.extra, "dates": dates}, **changes)
+    return record.with_stage(run, dates=dates, **changes)

@@ -87,5 +87,4 @@ def _finish(record: ArticleRecord, watch: Stopwatch, match: Match, *, skipped: s
     fields = {} if skipped else {"duplicate_of": _PRODUCER, "similarity": _PRODUCER, "dedup": _PRODUCER}
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
     dedup = {"method": match.method, "candidates": match.candidates}
-    return record.with_stage(run, extra={**record.extra, "duplicate_of": match.duplicate_of,
-                                         "similarity": match.similarity, "dedup": dedup})
+    return record.with_stage(run, duplicate_of=match.duplicate_of, similarity=match.similarity, dedup=dedup)

@@ -222,4 +222,4 @@ def enrich(record: ArticleRecord, options: EntityOptions | None = None) -> Artic
     entities = None if skipped else find_entities(record, chosen)
     run = StageRun(stage="enrich.entities", version=f"{VERSION}; {model}", duration_ms=watch.ms,
                    fields={} if skipped else {"entities": model}, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, "entities": entities})
+    return record.with_stage(run, entities=entities)

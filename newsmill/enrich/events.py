@@ -35,12 +35,12 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
     source = "newsmill.enrich.events rules" + ("; places from entities" if entities is not None else "")
     run = StageRun(stage="enrich.events", version=VERSION, duration_ms=watch.ms,
                    fields={FIELD: source}, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, FIELD: events})
+    return record.with_stage(run, events=events)
 
 
 
 def _place_entities(record: ArticleRecord) -> list[dict[str, Any]] | None:
-    entities = record.extra.get("entities")
+    entities: object = record.entities
     if not isinstance(entities, list):
         return None
     return [e for e in entities if isinstance(e, dict)]

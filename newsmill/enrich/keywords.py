@@ -52,7 +52,7 @@ def warm_up() -> None:
 
 def _skip(record: ArticleRecord, watch: Stopwatch, reason: str) -> ArticleRecord:
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields={}, skipped=reason)
-    return record.with_stage(run, extra={**record.extra, "keywords": None})
+    return record.with_stage(run, keywords=None)
 
 
 def extract_keywords(title: str | None, text: str, stop: frozenset[str], *, top: int = TOP
@@ -75,4 +75,4 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
         return _skip(record, watch, "text_too_short")
     keywords = extract_keywords(record.title, text, stop)
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields={"keywords": "yake"})
-    return record.with_stage(run, extra={**record.extra, "keywords": keywords})
+    return record.with_stage(run, keywords=keywords)

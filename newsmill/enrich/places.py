@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import MISSING
+
 from newsmill import stage_version
 from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
 from newsmill.record import ArticleRecord, StageRun
@@ -26,8 +28,8 @@ def warm_up() -> None:
 
 def mentions(record: ArticleRecord) -> list[Mention] | None:
     """Place mentions from the record's entities and dateline; None when there are no entities."""
-    entities = record.extra.get("entities")
-    if entities is None:
+    entities = record.entities
+    if entities is None or entities is MISSING:
         return None
     found = [Mention(text=str(e["name"]), count=int(e["count"])) for e in entities if e["label"] in PLACE_LABELS]
     if record.dateline and record.dateline.place:
@@ -59,4 +61,4 @@ def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecor
     run = StageRun(stage="enrich.places", version=f"{VERSION}; {data_version()}", duration_ms=watch.ms,
                    fields={} if found is None else {"places": tool, "country": tool},
                    skipped="no_entities" if found is None else None)
-    return record.with_stage(run, extra={**record.extra, "places": places, "country": country})
+    return record.with_stage(run, places=places, country=country)

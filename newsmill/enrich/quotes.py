@@ -65,7 +65,7 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
     watch = Stopwatch()
     text = record.text or ""
     skipped = skip_reason(record, text)
-    entities = record.extra.get("entities")
+    entities: object = record.entities
     speakers = [e for e in entities if isinstance(e, dict) and e.get("label") in _SPEAKER_LABELS] \
         if isinstance(entities, list) else None
     quotes = None if skipped else [q for p in paragraphs(text, keep=_has_quote)
@@ -73,7 +73,7 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
     source = "newsmill.enrich.quotes rules" + ("; speakers from entities" if speakers is not None else "")
     run = StageRun(stage="enrich.quotes", version=VERSION, duration_ms=watch.ms,
                    fields={FIELD: source}, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, FIELD: quotes})
+    return record.with_stage(run, quotes=quotes)
 
 
 def _has_quote(paragraph: str) -> bool:

@@ -135,4 +135,4 @@ def enrich(record: ArticleRecord, options: SummaryOptions = DEFAULT_OPTIONS) -> 
         skipped = None if summary is not None else "text_too_short"
     fields = {"summary": "newsmill.enrich.summary (textrank)"} if summary is not None else {}
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, "summary": summary})
+    return record.with_stage(run, summary=summary)

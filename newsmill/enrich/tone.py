@@ -67,4 +67,4 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
         skipped = None if tone is not None else "text_too_short"
     fields = {"tone": "vader (sentence mean)"} if tone is not None else {}
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, "tone": tone})
+    return record.with_stage(run, tone=tone)
