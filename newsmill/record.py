@@ -114,6 +114,7 @@ class StageRun(JsonShape):
     stage: str
     version: str
     duration_ms: Annotated[float, Field(ge=0)] = 0.0
+    """Measured by the pipeline around the stage (:func:`newsmill.pipeline.run_stage`), not by the stage."""
     fields: dict[str, str] = field(default_factory=dict)
     """Field name → the extractor or model that produced it (``{"title": "trafilatura 2.3.1"}``)."""
     skipped: Annotated[ReasonCode | None, Field(exclude_if=lambda reason: reason is None)] = None

@@ -18,7 +18,6 @@ from newsmill.enrich.eventfacts.patterns import EventMatch, find_events, may_hol
 from newsmill.enrich.eventfacts.places import Place, find_places, nearest
 from newsmill.enrich.eventfacts.segments import Paragraph, Sentence, paragraphs
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.timing import Stopwatch
 
 VERSION = stage_version("events")
 FIELD = "events"
@@ -26,15 +25,13 @@ FIELD = "events"
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     text = record.text or ""
     skipped = skip_reason(record, text)
     entities = _place_entities(record)
     events = None if skipped else [event for p in paragraphs(text, keep=may_hold_events)
                                    for event in _paragraph_events(p, entities)]
     source = "newsmill.enrich.events rules" + ("; places from entities" if entities is not None else "")
-    run = StageRun(stage="enrich.events", version=VERSION, duration_ms=watch.ms,
-                   fields={FIELD: source}, skipped=skipped)
+    run = StageRun(stage="enrich.events", version=VERSION, fields={FIELD: source}, skipped=skipped)
     return record.with_stage(run, events=events)
 
 

@@ -15,7 +15,6 @@ from pydantic import MISSING
 from newsmill import stage_version
 from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.timing import Stopwatch
 
 VERSION = stage_version("places")
 PLACE_LABELS = frozenset(("GPE", "LOC"))
@@ -50,7 +49,6 @@ def places_of(resolved: Iterable[Resolved]) -> list[dict[str, Any]]:
 
 def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecord:
     """The record with ``places`` and ``country`` (both null, with a skip reason, without entities)."""
-    watch = Stopwatch()
     found = mentions(record)
     places: list[dict[str, Any]] | None = None
     country: str | None = None
@@ -58,7 +56,7 @@ def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecor
         resolved = resolve(index or shared_index(), found)
         places, country = places_of(resolved), primary_country(resolved)
     tool = f"newsmill.enrich.geo; {data_version()}"
-    run = StageRun(stage="enrich.places", version=f"{VERSION}; {data_version()}", duration_ms=watch.ms,
+    run = StageRun(stage="enrich.places", version=f"{VERSION}; {data_version()}",
                    fields={} if found is None else {"places": tool, "country": tool},
                    skipped="no_entities" if found is None else None)
     return record.with_stage(run, places=places, country=country)

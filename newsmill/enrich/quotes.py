@@ -19,7 +19,6 @@ from newsmill import stage_version
 from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.segments import Paragraph, paragraphs
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.timing import Stopwatch
 
 
 def _words(text: str) -> list[str]:
@@ -62,7 +61,6 @@ class _Attribution:
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     text = record.text or ""
     skipped = skip_reason(record, text)
     entities: object = record.entities
@@ -71,8 +69,7 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
     quotes = None if skipped else [q for p in paragraphs(text, keep=_has_quote)
                                    for q in _paragraph_quotes(p, speakers)]
     source = "newsmill.enrich.quotes rules" + ("; speakers from entities" if speakers is not None else "")
-    run = StageRun(stage="enrich.quotes", version=VERSION, duration_ms=watch.ms,
-                   fields={FIELD: source}, skipped=skipped)
+    run = StageRun(stage="enrich.quotes", version=VERSION, fields={FIELD: source}, skipped=skipped)
     return record.with_stage(run, quotes=quotes)
 
 

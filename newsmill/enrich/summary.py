@@ -24,7 +24,6 @@ from newsmill.clean.dateline import split_dateline
 from newsmill.enrich.keywords import UNSEGMENTED, stopwords
 from newsmill.enrich.sentences import sentences
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.timing import Stopwatch
 
 STAGE = "enrich.summary"
 VERSION = stage_version("summary", "numpy")
@@ -124,7 +123,6 @@ def summarize(text: str, stop: frozenset[str], options: SummaryOptions = DEFAULT
 
 
 def enrich(record: ArticleRecord, options: SummaryOptions = DEFAULT_OPTIONS) -> ArticleRecord:
-    watch = Stopwatch()
     stop = stopwords(record.language) if record.language else None
     # Without a stopword list the TF-IDF weights still work (idf discounts common words), but a
     # language written without spaces cannot be cut into words or sentences by these rules.
@@ -134,5 +132,5 @@ def enrich(record: ArticleRecord, options: SummaryOptions = DEFAULT_OPTIONS) -> 
         summary = summarize(record.text or "", stop or frozenset(), options)
         skipped = None if summary is not None else "text_too_short"
     fields = {"summary": "newsmill.enrich.summary (textrank)"} if summary is not None else {}
-    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
+    run = StageRun(stage=STAGE, version=VERSION, fields=fields, skipped=skipped)
     return record.with_stage(run, summary=summary)
