@@ -159,7 +159,7 @@ def main() -> None:
         start = time.perf_counter()
         out = enrich_with(record, redis=client, prefix=prefix, options=options)
         timings.append((time.perf_counter() - start) * 1000)
-        return record.id, out.extra.get("duplicate_of"), out.extra.get("similarity")
+        return record.id, out.duplicate_of, out.similarity
 
     try:
         results: dict[str, list[Outcome]] = {"originals": []}

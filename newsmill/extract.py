@@ -10,7 +10,6 @@ from newsmill.errors import Drop
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text.segment import count_words
-from newsmill.timing import Stopwatch
 
 if TYPE_CHECKING:
     from py3langid.langid import LanguageIdentifier
@@ -36,7 +35,6 @@ def identify_language(text: str) -> tuple[str | None, float]:
 
 def extract(record: ArticleRecord) -> ArticleRecord:
     """Language (unless the input declared one), word count and content hash of the clean text."""
-    watch = Stopwatch()
     text = record.text or ""
     if not text.strip():
         raise Drop("empty", "no text left after cleaning")
@@ -45,6 +43,6 @@ def extract(record: ArticleRecord) -> ArticleRecord:
     if language is None:
         language, _confidence = identify_language(text)
         fields["language"] = "py3langid"
-    run = StageRun(stage="extract", version=VERSION, duration_ms=watch.ms, fields=fields)
+    run = StageRun(stage="extract", version=VERSION, fields=fields)
     return record.with_stage(run, language=language, word_count=count_words(text),
                              content_hash=content_hash(text))

@@ -22,9 +22,10 @@ from newsmill.errors import Deferred, Drop, Failure, InfrastructureError, Retrya
 from newsmill.extract import extract, identify_language
 from newsmill.ids import id_for_source_key, id_for_url
 from newsmill.load import load_file
-from newsmill.record import ArticleRecord, Document, Payload, Source, Status, WorkItem, ended
+from newsmill.record import ArticleRecord, Document, Payload, Source, StageRun, Status, WorkItem, ended
 from newsmill.resources import Resources
 from newsmill.sinks import DeliveryOutcome
+from newsmill.timing import Stopwatch
 
 Queue = Literal["io", "cpu"]
 StageFn = Callable[[Payload, Resources], Payload]
@@ -170,6 +171,23 @@ def default_error_code(exc: BaseException) -> str:
     return "internal_error"
 
 
+def _provenance(payload: Payload) -> tuple[StageRun, ...]:
+    return () if isinstance(payload, WorkItem) else payload.provenance
+
+
+def timed(before: Payload, after: Payload, duration_ms: float) -> Payload:
+    """``after`` with the provenance entry its stage added carrying the stage's duration.
+
+    A stage says what it is, its version and which tool made which field; how long it took is measured
+    here, the same way for every stage and both runners. A stage that added no entry (the sink, or one
+    that ended the record) is returned as it is."""
+    runs = _provenance(after)
+    if isinstance(after, WorkItem) or len(runs) <= len(_provenance(before)):
+        return after
+    stamped = dataclasses.replace(runs[-1], duration_ms=round(duration_ms, 3))
+    return dataclasses.replace(after, provenance=(*runs[:-1], stamped))
+
+
 def run_stage(stage: Stage, payload: Payload, res: Resources, *,
               error_code: Callable[[BaseException], str] = default_error_code) -> Payload:
     """Run one stage under the pipeline's rules. Raises only :class:`Retryable` (including
@@ -178,7 +196,8 @@ def run_stage(stage: Stage, payload: Payload, res: Resources, *,
     if isinstance(payload, ArticleRecord) and payload.is_final and stage.name != SINK.name:
         return payload
     try:
-        return stage.run(payload, res)
+        watch = Stopwatch()
+        return timed(payload, stage.run(payload, res), watch.ms)
     except Retryable:
         raise
     except Drop as drop:

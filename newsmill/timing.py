@@ -1,4 +1,4 @@
-"""A stopwatch for provenance: stages report how long they took in milliseconds."""
+"""A stopwatch for provenance: the pipeline times every stage it runs (:func:`newsmill.pipeline.run_stage`)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from datetime import datetime
 from html import unescape
 from typing import Any
@@ -163,7 +162,6 @@ def _as_tuple(value: Any) -> tuple[str, ...]:
 
 def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     """An HTML page as an article record; raises :class:`Drop` when the page holds no article."""
-    started = time.perf_counter()
     if not doc.body.strip():
         raise Drop("no_content", "empty HTML")
     if options.drop_non_articles:
@@ -233,6 +231,5 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         fields["dateline"] = "newsmill.dateline"
     overrides = hint_overrides(doc.hints)
     fields.update(dict.fromkeys(overrides, INPUT))
-    run = StageRun(stage="clean", version=VERSION, duration_ms=(time.perf_counter() - started) * 1000,
-                   fields=fields)
+    run = StageRun(stage="clean", version=VERSION, fields=fields)
     return dataclasses.replace(record, **overrides, provenance=(*doc.provenance, run))

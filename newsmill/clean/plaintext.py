@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 
 from newsmill import __version__
 from newsmill.clean.hints import INPUT, hint_overrides
@@ -89,7 +88,6 @@ def clean_text(doc: Document, options: CleanOptions) -> ArticleRecord:
     The first non-empty line is the title. When the input supplied a title hint, that line is only
     taken as the title if it repeats the hint: a JSONL ``text`` field usually starts with the body.
     """
-    started = time.perf_counter()
     body = doc.body.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not body.strip():
         raise Drop("empty", "the document has no text")
@@ -131,6 +129,5 @@ def clean_text(doc: Document, options: CleanOptions) -> ArticleRecord:
         dateline=dateline,
         text=join_paragraphs(paragraphs),
     )
-    run = StageRun(stage="clean", version=VERSION, duration_ms=(time.perf_counter() - started) * 1000,
-                   fields=fields)
+    run = StageRun(stage="clean", version=VERSION, fields=fields)
     return dataclasses.replace(record, **overrides, provenance=(*doc.provenance, run))

@@ -27,7 +27,6 @@ from newsmill.clean.hints import INPUT
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text import dateline
 from newsmill.text.dategrammar import CALENDAR_DATE, ISO_DATE, MONTH, WEEKDAY, YEAR
-from newsmill.timing import Stopwatch
 
 STAGE = "enrich.dates"
 VERSION = stage_version("dates", "dateparser")
@@ -140,7 +139,6 @@ def warm_up() -> None:
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     candidates: list[dict[str, str]] = []
     if record.published:
         candidates.append({"value": record.published, "source": _record_source(record)})
@@ -155,5 +153,5 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
     anchor = as_date(changes.get("published", record.published))
     found = mentions(record.text or "", anchor) if record.language in (None, "en") else None
     dates = {"published_candidates": candidates, "mentions": found}
-    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields)
-    return record.with_stage(run, extra={**record.extra, "dates": dates}, **changes)
+    run = StageRun(stage=STAGE, version=VERSION, fields=fields)
+    return record.with_stage(run, dates=dates, **changes)

@@ -19,7 +19,6 @@ from newsmill.enrich.dedupe import DedupIndex, DedupOptions, Match, signature, w
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.resources import Resources
-from newsmill.timing import Stopwatch
 
 VERSION = stage_version("dedup", "datasketch")
 STAGE = "enrich.dedup"
@@ -69,23 +68,21 @@ def warm_up() -> None:
 
 
 def _enrich(record: ArticleRecord, index: DedupIndex, options: DedupOptions) -> ArticleRecord:
-    watch = Stopwatch()
     text = record.text or ""
     tokens = words(text)
     if len(tokens) < options.min_words:
-        return _finish(record, watch, Match(None, None, None), skipped="text_too_short")
+        return _finish(record, Match(None, None, None), skipped="text_too_short")
     try:
         match = index.check(record.id, record.content_hash or content_hash(text), signature(tokens, options))
     except redis.RedisError as exc:
         # A lost index must not lose the article: it goes on unmarked, and the log says why.
         log.warning("dedup.index_unavailable", article_id=record.id, error=f"{type(exc).__name__}: {exc}")
-        return _finish(record, watch, Match(None, None, None), skipped="index_unavailable")
-    return _finish(record, watch, match, skipped=None)
+        return _finish(record, Match(None, None, None), skipped="index_unavailable")
+    return _finish(record, match, skipped=None)
 
 
-def _finish(record: ArticleRecord, watch: Stopwatch, match: Match, *, skipped: str | None) -> ArticleRecord:
+def _finish(record: ArticleRecord, match: Match, *, skipped: str | None) -> ArticleRecord:
     fields = {} if skipped else {"duplicate_of": _PRODUCER, "similarity": _PRODUCER, "dedup": _PRODUCER}
-    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
+    run = StageRun(stage=STAGE, version=VERSION, fields=fields, skipped=skipped)
     dedup = {"method": match.method, "candidates": match.candidates}
-    return record.with_stage(run, extra={**record.extra, "duplicate_of": match.duplicate_of,
-                                         "similarity": match.similarity, "dedup": dedup})
+    return record.with_stage(run, duplicate_of=match.duplicate_of, similarity=match.similarity, dedup=dedup)

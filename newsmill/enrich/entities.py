@@ -27,7 +27,6 @@ from newsmill import stage_version
 from newsmill.enrich.geo import Place, place_key, shared_index
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text.segment import paragraph_spans
-from newsmill.timing import Stopwatch
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -207,12 +206,11 @@ def _skip_reason(record: ArticleRecord, language: str) -> str | None:
 
 def enrich(record: ArticleRecord, options: EntityOptions | None = None) -> ArticleRecord:
     """The record with ``entities`` (null, with a skip reason, when the stage cannot run)."""
-    watch = Stopwatch()
     chosen = options or _default_options()
     nlp = load_pipeline(chosen.model_name)
     model = f"spacy {nlp.meta.get('lang')}_{nlp.meta.get('name')} {nlp.meta.get('version')}"
     skipped = _skip_reason(record, str(nlp.lang))
     entities = None if skipped else find_entities(record, chosen)
-    run = StageRun(stage="enrich.entities", version=f"{VERSION}; {model}", duration_ms=watch.ms,
+    run = StageRun(stage="enrich.entities", version=f"{VERSION}; {model}",
                    fields={} if skipped else {"entities": model}, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, "entities": entities})
+    return record.with_stage(run, entities=entities)

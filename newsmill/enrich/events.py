@@ -19,7 +19,6 @@ from newsmill.enrich.eventfacts.places import EventPlace, find_places, nearest
 from newsmill.enrich.eventfacts.segments import Paragraph, paragraphs
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text.segment import Span
-from newsmill.timing import Stopwatch
 
 VERSION = stage_version("events")
 FIELD = "events"
@@ -27,21 +26,19 @@ FIELD = "events"
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     text = record.text or ""
     skipped = skip_reason(record, text)
     entities = _place_entities(record)
     events = None if skipped else [event for p in paragraphs(text, keep=may_hold_events)
                                    for event in _paragraph_events(p, entities)]
     source = "newsmill.enrich.events rules" + ("; places from entities" if entities is not None else "")
-    run = StageRun(stage="enrich.events", version=VERSION, duration_ms=watch.ms,
-                   fields={FIELD: source}, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, FIELD: events})
+    run = StageRun(stage="enrich.events", version=VERSION, fields={FIELD: source}, skipped=skipped)
+    return record.with_stage(run, events=events)
 
 
 
 def _place_entities(record: ArticleRecord) -> list[dict[str, Any]] | None:
-    entities = record.extra.get("entities")
+    entities: object = record.entities
     if not isinstance(entities, list):
         return None
     return [e for e in entities if isinstance(e, dict)]

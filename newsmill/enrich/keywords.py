@@ -17,7 +17,6 @@ import yake  # type: ignore[import-untyped]
 from newsmill import stage_version
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text.segment import as_sentences, count_words, paragraphs
-from newsmill.timing import Stopwatch
 
 STAGE = "enrich.keywords"
 VERSION = stage_version("keywords", "yake")
@@ -50,9 +49,9 @@ def warm_up() -> None:
     stopwords("en")
 
 
-def _skip(record: ArticleRecord, watch: Stopwatch, reason: str) -> ArticleRecord:
-    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields={}, skipped=reason)
-    return record.with_stage(run, extra={**record.extra, "keywords": None})
+def _skip(record: ArticleRecord, reason: str) -> ArticleRecord:
+    run = StageRun(stage=STAGE, version=VERSION, fields={}, skipped=reason)
+    return record.with_stage(run, keywords=None)
 
 
 def extract_keywords(title: str | None, text: str, stop: frozenset[str], *, top: int = TOP
@@ -66,13 +65,12 @@ def extract_keywords(title: str | None, text: str, stop: frozenset[str], *, top:
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     text = record.text or ""
     stop = stopwords(record.language) if record.language else None
     if stop is None:
-        return _skip(record, watch, "no_model_for_language")
+        return _skip(record, "no_model_for_language")
     if count_words(text) < MIN_WORDS:
-        return _skip(record, watch, "text_too_short")
+        return _skip(record, "text_too_short")
     keywords = extract_keywords(record.title, text, stop)
-    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields={"keywords": "yake"})
-    return record.with_stage(run, extra={**record.extra, "keywords": keywords})
+    run = StageRun(stage=STAGE, version=VERSION, fields={"keywords": "yake"})
+    return record.with_stage(run, keywords=keywords)

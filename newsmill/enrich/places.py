@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from pydantic import MISSING
+
 from newsmill import stage_version
 from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.timing import Stopwatch
 
 VERSION = stage_version("places")
 PLACE_LABELS = frozenset(("GPE", "LOC"))
@@ -26,8 +27,8 @@ def warm_up() -> None:
 
 def mentions(record: ArticleRecord) -> list[Mention] | None:
     """Place mentions from the record's entities and dateline; None when there are no entities."""
-    entities = record.extra.get("entities")
-    if entities is None:
+    entities = record.entities
+    if entities is None or entities is MISSING:
         return None
     found = [Mention(text=str(e["name"]), count=int(e["count"])) for e in entities if e["label"] in PLACE_LABELS]
     if record.dateline and record.dateline.place:
@@ -48,7 +49,6 @@ def places_of(resolved: Iterable[Resolved]) -> list[dict[str, Any]]:
 
 def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecord:
     """The record with ``places`` and ``country`` (both null, with a skip reason, without entities)."""
-    watch = Stopwatch()
     found = mentions(record)
     places: list[dict[str, Any]] | None = None
     country: str | None = None
@@ -56,7 +56,7 @@ def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecor
         resolved = resolve(index or shared_index(), found)
         places, country = places_of(resolved), primary_country(resolved)
     tool = f"newsmill.enrich.geo; {data_version()}"
-    run = StageRun(stage="enrich.places", version=f"{VERSION}; {data_version()}", duration_ms=watch.ms,
+    run = StageRun(stage="enrich.places", version=f"{VERSION}; {data_version()}",
                    fields={} if found is None else {"places": tool, "country": tool},
                    skipped="no_entities" if found is None else None)
-    return record.with_stage(run, extra={**record.extra, "places": places, "country": country})
+    return record.with_stage(run, places=places, country=country)

@@ -20,7 +20,6 @@ from newsmill.enrich.eventfacts.applicability import skip_reason
 from newsmill.enrich.eventfacts.segments import Paragraph, paragraphs
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text.segment import words
-from newsmill.timing import Stopwatch
 
 
 def _words(text: str) -> list[str]:
@@ -62,18 +61,16 @@ class _Attribution:
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     text = record.text or ""
     skipped = skip_reason(record, text)
-    entities = record.extra.get("entities")
+    entities: object = record.entities
     speakers = [e for e in entities if isinstance(e, dict) and e.get("label") in _SPEAKER_LABELS] \
         if isinstance(entities, list) else None
     quotes = None if skipped else [q for p in paragraphs(text, keep=_has_quote)
                                    for q in _paragraph_quotes(p, speakers)]
     source = "newsmill.enrich.quotes rules" + ("; speakers from entities" if speakers is not None else "")
-    run = StageRun(stage="enrich.quotes", version=VERSION, duration_ms=watch.ms,
-                   fields={FIELD: source}, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, FIELD: quotes})
+    run = StageRun(stage="enrich.quotes", version=VERSION, fields={FIELD: source}, skipped=skipped)
+    return record.with_stage(run, quotes=quotes)
 
 
 def _has_quote(paragraph: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from newsmill import stage_version
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.timing import Stopwatch
 
 VERSION = stage_version("reading-time")
 WORDS_PER_MINUTE = 238
@@ -12,9 +11,8 @@ WORDS_PER_MINUTE = 238
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     words = record.word_count or 0
     minutes = round(words / WORDS_PER_MINUTE, 1)
-    run = StageRun(stage="enrich.reading_time", version=VERSION, duration_ms=watch.ms,
+    run = StageRun(stage="enrich.reading_time", version=VERSION,
                    fields={"reading_time_min": "newsmill.enrich.reading_time"})
     return record.with_stage(run, reading_time_min=minutes)

@@ -24,7 +24,6 @@ from newsmill.enrich.keywords import UNSEGMENTED, stopwords
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text.dateline import without_dateline
 from newsmill.text.segment import sentences, words
-from newsmill.timing import Stopwatch
 
 STAGE = "enrich.summary"
 VERSION = stage_version("summary", "numpy")
@@ -117,7 +116,6 @@ def summarize(text: str, stop: frozenset[str], options: SummaryOptions = DEFAULT
 
 
 def enrich(record: ArticleRecord, options: SummaryOptions = DEFAULT_OPTIONS) -> ArticleRecord:
-    watch = Stopwatch()
     stop = stopwords(record.language) if record.language else None
     # Without a stopword list the TF-IDF weights still work (idf discounts common words), but a
     # language written without spaces cannot be cut into words or sentences by these rules.
@@ -127,5 +125,5 @@ def enrich(record: ArticleRecord, options: SummaryOptions = DEFAULT_OPTIONS) -> 
         summary = summarize(record.text or "", stop or frozenset(), options)
         skipped = None if summary is not None else "text_too_short"
     fields = {"summary": "newsmill.enrich.summary (textrank)"} if summary is not None else {}
-    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, "summary": summary})
+    run = StageRun(stage=STAGE, version=VERSION, fields=fields, skipped=skipped)
+    return record.with_stage(run, summary=summary)

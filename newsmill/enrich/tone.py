@@ -25,7 +25,6 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ig
 from newsmill import stage_version
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.text.segment import sentences
-from newsmill.timing import Stopwatch
 
 STAGE = "enrich.tone"
 VERSION = stage_version("tone", "vaderSentiment")
@@ -58,7 +57,6 @@ def score(text: str) -> dict[str, Any] | None:
 
 
 def enrich(record: ArticleRecord) -> ArticleRecord:
-    watch = Stopwatch()
     tone: dict[str, Any] | None = None
     if record.language not in LANGUAGES:
         skipped: str | None = "no_model_for_language"
@@ -66,5 +64,5 @@ def enrich(record: ArticleRecord) -> ArticleRecord:
         tone = score(record.text or "")
         skipped = None if tone is not None else "text_too_short"
     fields = {"tone": "vader (sentence mean)"} if tone is not None else {}
-    run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
-    return record.with_stage(run, extra={**record.extra, "tone": tone})
+    run = StageRun(stage=STAGE, version=VERSION, fields=fields, skipped=skipped)
+    return record.with_stage(run, tone=tone)

@@ -9,8 +9,6 @@ article id and provenance.
 
 from __future__ import annotations
 
-import time
-
 from newsmill import __version__
 from newsmill.decode import decode_html
 from newsmill.fetch.fetcher import FetchDeferred, Fetcher
@@ -25,7 +23,6 @@ __all__ = ["VERSION", "fetch_url"]
 def fetch_url(item: WorkItem, *, fetcher: Fetcher) -> Document:
     """Fetch ``item``'s URL; raises ``Drop``, ``Failure``, ``Retryable``, ``Deferred`` (host over its
     budget: run again later) or ``Unchanged`` (a 304 to a conditional re-fetch)."""
-    started = time.perf_counter()
     url = item.source.location
     job_id, input_key = item.job_id, item.source.key
     # Taken, not read: if this attempt dies, the next one starts over (and reserves a new slot).
@@ -36,7 +33,7 @@ def fetch_url(item: WorkItem, *, fetcher: Fetcher) -> Document:
         fetcher.resumes.put(job_id, input_key, deferred.resume)
         raise
     text = decode_html(fetched.body, declared_charset=fetched.charset)
-    run = StageRun(stage="fetch", version=VERSION, duration_ms=(time.perf_counter() - started) * 1000)
+    run = StageRun(stage="fetch", version=VERSION)
     return Document(
         item=item,
         # The id comes from the URL as enqueued, so the producer knows it before anything is fetched.

@@ -11,7 +11,6 @@ import gzip
 import json
 import os
 import stat
-import time
 import zlib
 from typing import Any, BinaryIO
 
@@ -31,7 +30,6 @@ _SKIP_CHUNK = 64 * 1024
 
 def load_file(item: WorkItem, *, max_bytes: int) -> Document:
     """Load a ``file``, ``jsonl`` or ``warc`` source; raises ``Drop`` or ``Failure`` with a reason code."""
-    started = time.perf_counter()
     if item.source.kind == "file":
         document = _load_whole_file(item, max_bytes)
     elif item.source.kind == "jsonl":
@@ -46,7 +44,7 @@ def load_file(item: WorkItem, *, max_bytes: int) -> Document:
         document = load_warc_record(item, max_bytes=max_bytes)
     else:
         raise ValueError(f"load_file cannot load a {item.source.kind!r} source; fetch it instead")
-    run = StageRun(stage="load", version=VERSION, duration_ms=(time.perf_counter() - started) * 1000)
+    run = StageRun(stage="load", version=VERSION)
     return dataclasses.replace(document, provenance=(*document.provenance, run))
 
 

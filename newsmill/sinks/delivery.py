@@ -147,7 +147,7 @@ class Delivery:
             record = dataclasses.replace(
                 record, status="dropped", reason="duplicate",
                 message=f"same article as input {first}",
-                extra={**record.extra, "duplicate_of": record.id},
+                duplicate_of=record.id,
             )
         data = record.to_dict()
         publish = record.status != "unchanged"

@@ -92,7 +92,7 @@ def test_real_article_text_is_paragraphs(name: str) -> None:
 
 
 def test_real_article_provenance() -> None:
-    """One timed clean run is appended, crediting trafilatura with the fields it produced."""
+    """One clean run is appended, crediting trafilatura with the fields it produced (the pipeline times it)."""
     earlier = StageRun(stage="fetch", version="newsmill-fetch 0.1.0", duration_ms=12.0)
     doc = fixture_doc("4560", ARTICLES["4560"]["url"])
     record = clean(Document(item=doc.item, id=doc.id, content_kind="html", body=doc.body, url=doc.url,
@@ -102,7 +102,6 @@ def test_real_article_provenance() -> None:
     assert len(record.provenance) == 2
     assert run.stage == "clean"
     assert "trafilatura 2.3.1" in run.version
-    assert run.duration_ms > 0
     assert {"title", "authors", "published", "text"} <= run.fields.keys()
     assert run.fields["text"] == "trafilatura"
 

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
+from newsmill import __version__, stage_version
 from newsmill.enrich import reading_time
 from newsmill.errors import Drop, Failure, Retryable
 from newsmill.extract import extract, identify_language
 from newsmill.ids import canonical_url, content_hash, id_for_url
 from newsmill.pipeline import Stage, end_record, run_stage, stages_for
-from newsmill.record import ArticleRecord, Document, Payload, Source, WorkItem, payload_from_dict, payload_to_dict
+from newsmill.record import (
+    ArticleRecord,
+    Document,
+    Payload,
+    Source,
+    StageRun,
+    WorkItem,
+    payload_from_dict,
+    payload_to_dict,
+)
 from newsmill.resources import Resources
 from newsmill.settings import Settings
 from tests.conftest import ROOT, validate_record
@@ -117,6 +129,37 @@ def test_ended_records_pass_through_later_stages() -> None:
     """A dropped record skips every stage but the sink."""
     dropped = end_record(ITEM, status="dropped", reason="empty")
     assert run_stage(_raiser(RuntimeError("must not run")), dropped, RES) is dropped
+
+
+def test_run_stage_times_the_entry_its_stage_added() -> None:
+    """The pipeline, not the stage, records how long the stage took, on the entry the stage added."""
+    def slow(payload: Payload, res: Resources) -> Payload:
+        time.sleep(0.02)
+        assert isinstance(payload, ArticleRecord)
+        return payload.with_stage(StageRun(stage="slow", version="slow 1"))
+
+    earlier = StageRun(stage="extract", version="x 1", duration_ms=3.0)
+    out = run_stage(Stage("slow", "cpu", slow), record(provenance=(earlier,)), RES)
+    assert isinstance(out, ArticleRecord)
+    assert out.provenance[0] == earlier
+    assert out.provenance[1].stage == "slow" and 20 <= out.provenance[1].duration_ms < 2000
+
+
+def test_every_stage_that_ran_is_recorded_once_in_order_with_its_version(tmp_path: Path) -> None:
+    """A file walked through load, clean, extract and an enrichment by run_stage (as both runners do)
+    names each stage once, in order, with the version its module declares, and a measured duration."""
+    path = tmp_path / "story.txt"
+    path.write_text("Talks resume\n\nThe minister said the talks would resume next week in Geneva.\n",
+                    encoding="utf-8")
+    item = WorkItem("job", Source("file", str(path)))
+    payload: Payload = item
+    for stage in stages_for(item.source, ("reading_time",))[:-1]:  # all but the sink, which needs Redis
+        payload = run_stage(stage, payload, RES)
+    assert isinstance(payload, ArticleRecord) and payload.status == "ok"
+    assert [(run.stage, run.version) for run in payload.provenance] == [
+        ("load", f"newsmill-load {__version__}"), ("clean", f"newsmill-clean {__version__}"),
+        ("extract", stage_version("extract", "py3langid")), ("enrich.reading_time", stage_version("reading-time"))]
+    assert all(run.duration_ms > 0 for run in payload.provenance[:3])
 
 
 def test_chain_order_per_source_kind() -> None:

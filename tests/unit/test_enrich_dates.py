@@ -25,7 +25,7 @@ def article(path: Path, **hints: str) -> ArticleRecord:
 
 
 def mention(record: ArticleRecord, text: str) -> dict[str, Any]:
-    return next(m for m in record.extra["dates"]["mentions"] if m["text"] == text)
+    return next(m for m in record.dates["mentions"] if m["text"] == text)
 
 
 def test_seed_without_publication_date_keeps_mention_unresolved() -> None:
@@ -34,7 +34,7 @@ def test_seed_without_publication_date_keeps_mention_unresolved() -> None:
     found = mention(record, "October 23rd")
     assert found["resolved"] is None
     assert (record.text or "")[found["start"]:found["end"]] == "October 23rd"
-    assert record.published is None and record.extra["dates"]["published_candidates"] == []
+    assert record.published is None and record.dates["published_candidates"] == []
     validate_record(record.to_dict())
 
 
@@ -42,7 +42,7 @@ def test_seed_with_input_publication_date_resolves_mention() -> None:
     """With published 2017-10-25 from the input, October 23rd resolves to 2017-10-23."""
     record = dates.enrich(article(SEED, published="2017-10-25"))
     assert mention(record, "October 23rd")["resolved"] == "2017-10-23"
-    assert record.extra["dates"]["published_candidates"] == [{"value": "2017-10-25", "source": "input"}]
+    assert record.dates["published_candidates"] == [{"value": "2017-10-25", "source": "input"}]
     assert record.published == "2017-10-25" and "published" not in record.provenance[-1].fields
     validate_record(record.to_dict())
 
@@ -52,7 +52,7 @@ def test_url_date_fills_a_missing_publication_date() -> None:
     base = dataclasses.replace(article(SEED), url="https://sana.sy/en/2017/10/25/coalition-raqqa/")
     record = dates.enrich(base)
     assert record.published == "2017-10-25"
-    assert record.extra["dates"]["published_candidates"] == [{"value": "2017-10-25", "source": "url"}]
+    assert record.dates["published_candidates"] == [{"value": "2017-10-25", "source": "url"}]
     assert record.provenance[-1].fields["published"] == "newsmill.enrich.dates (url)"
     assert mention(record, "October 23rd")["resolved"] == "2017-10-23"
     validate_record(record.to_dict())
@@ -64,7 +64,7 @@ def test_existing_publication_date_wins_over_url() -> None:
                                url="https://example.org/2017/10/25/story.html")
     record = dates.enrich(base)
     assert record.published == "2017-10-26T08:15:00+03:00"
-    assert [c["source"] for c in record.extra["dates"]["published_candidates"]] == ["input", "url"]
+    assert [c["source"] for c in record.dates["published_candidates"]] == ["input", "url"]
     assert mention(record, "October 23rd")["resolved"] == "2017-10-23"
 
 
@@ -72,13 +72,13 @@ def test_dateline_date_and_relative_mentions_in_a_wire_story() -> None:
     """The dateline's date is the publication date; Tuesday, yesterday and last Friday resolve from it."""
     record = dates.enrich(article(FIXTURES / "text_council_transit.txt"))
     assert record.published == "2023-10-18"  # a Wednesday
-    assert record.extra["dates"]["published_candidates"] == [{"value": "2023-10-18", "source": "dateline"}]
+    assert record.dates["published_candidates"] == [{"value": "2023-10-18", "source": "dateline"}]
     assert mention(record, "Tuesday")["resolved"] == "2023-10-17"
     assert mention(record, "yesterday")["resolved"] == "2023-10-17"
     assert mention(record, "last Friday")["resolved"] == "2023-10-13"
     assert mention(record, "March 4, 2024")["resolved"] == "2024-03-04"
     text = record.text or ""
-    assert all(text[m["start"]:m["end"]] == m["text"] for m in record.extra["dates"]["mentions"])
+    assert all(text[m["start"]:m["end"]] == m["text"] for m in record.dates["mentions"])
     validate_record(record.to_dict())
 
 
@@ -123,6 +123,6 @@ def test_dateline_requires_a_place_like_opening() -> None:
 def test_non_english_mentions_are_not_looked_for() -> None:
     """A French record keeps its publication evidence but gets mentions null."""
     record = dates.enrich(article(FIXTURES / "text_fr_greve.txt", published="2018-04-03"))
-    assert record.extra["dates"] == {"published_candidates": [{"value": "2018-04-03", "source": "input"}],
+    assert record.dates == {"published_candidates": [{"value": "2018-04-03", "source": "input"}],
                                      "mentions": None}
     validate_record(record.to_dict())

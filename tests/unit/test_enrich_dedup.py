@@ -147,7 +147,7 @@ def _race(redis_url: str, prefixes: list[str], records: list[dict[str, Any]],
     for round_prefix, record in zip(prefixes, records, strict=True):
         barrier.wait(timeout=60)
         out = dedup.enrich_with(ArticleRecord.from_dict(record), redis=client, prefix=round_prefix)
-        results.put((round_prefix, out.id, out.extra["duplicate_of"]))
+        results.put((round_prefix, out.id, out.duplicate_of))
     client.close()
 
 

@@ -29,7 +29,7 @@ def record(text: str, **changes: Any) -> ArticleRecord:
 
 
 def by_name(out: ArticleRecord) -> dict[str, dict[str, Any]]:
-    return {e["name"]: e for e in out.extra["entities"]}
+    return {e["name"]: e for e in out.entities}
 
 
 def test_seed_entities_have_the_expected_labels(seed_record: ArticleRecord) -> None:
@@ -46,7 +46,7 @@ def test_seed_byline_is_not_an_entity(seed_record: ArticleRecord) -> None:
     """Neither the record's byline nor the byline pasted back into the text becomes an entity."""
     leaked = dataclasses.replace(seed_record, text=f"{seed_record.text}\n\nM.al-Frieh/H. Said")
     for out in (entities.enrich(seed_record), entities.enrich(leaked)):
-        names = " ".join(e["text"] for e in out.extra["entities"])
+        names = " ".join(e["text"] for e in out.entities)
         assert "Frieh" not in names and "Said" not in names
 
 
@@ -62,7 +62,7 @@ def test_offsets_point_into_the_text(seed_record: ArticleRecord) -> None:
     """Every first_offset is where the entity's first spelling starts in record.text."""
     text = seed_record.text or ""
     out = entities.enrich(seed_record)
-    with_offsets = [e for e in out.extra["entities"] if e["first_offset"] is not None]
+    with_offsets = [e for e in out.entities if e["first_offset"] is not None]
     assert len(with_offsets) > 5
     for entity in with_offsets:
         assert text[entity["first_offset"]:].startswith(entity["text"]), entity
@@ -73,9 +73,9 @@ def test_entities_do_not_run_across_blank_lines() -> None:
     text = "Civilians fled Raqqa\n\nDamascus condemned the strikes."
     assert any("\n" in span.text for span in load_pipeline(EntityOptions().model_name)(text).ents)
     out = entities.enrich(record(text, language="en"))
-    names = {e["name"] for e in out.extra["entities"]}
+    names = {e["name"] for e in out.entities}
     assert {"Raqqa", "Damascus"} <= names
-    assert not any("\n" in e["text"] for e in out.extra["entities"])
+    assert not any("\n" in e["text"] for e in out.entities)
 
 
 def test_mentions_are_grouped_and_counted() -> None:
@@ -106,7 +106,7 @@ def test_non_english_text_is_skipped() -> None:
     """A French article gets null entities and the reason no_model_for_language, and still validates."""
     out = entities.enrich(record("Le gouvernement a annoncé mardi à Paris une réforme des retraites."))
     assert out.language == "fr"
-    assert out.extra["entities"] is None and out.provenance[-1].skipped == "no_model_for_language"
+    assert out.entities is None and out.provenance[-1].skipped == "no_model_for_language"
     validate_record(out.to_dict())
 
 
@@ -114,7 +114,7 @@ def test_empty_text_is_skipped() -> None:
     """A record whose text is blank is skipped with text_too_short, not failed."""
     out = entities.enrich(ArticleRecord(id="c" * 24, job_id="job", source=ITEM.source, text="  ",
                                         language="en"))
-    assert out.status == "ok" and out.extra["entities"] is None
+    assert out.status == "ok" and out.entities is None
     assert out.provenance[-1].skipped == "text_too_short"
 
 

@@ -33,7 +33,7 @@ def _seed_record() -> ArticleRecord:
 def _events(text: str, **changes: Any) -> list[dict[str, Any]]:
     out = events.enrich(_record(text, **changes))
     validate_record(out.to_dict())
-    found: list[dict[str, Any]] = out.extra["events"]
+    found: list[dict[str, Any]] = out.events
     return found
 
 
@@ -46,7 +46,7 @@ def test_seed_casualties_in_deir_ezzor() -> None:
     on October 23rd."""
     out = enrichment.get("events")(_seed_record())
     validate_record(out.to_dict())
-    found = out.extra["events"]
+    found = out.events
     killed = next(e for e in found if e["type"] == "killed" and e["quantity"] == 14)
     injured = next(e for e in found if e["type"] == "injured")
     assert killed["who"] == "civilians" and killed["qualifier"] is None
@@ -59,7 +59,7 @@ def test_seed_casualties_in_deir_ezzor() -> None:
 
 def test_seed_thousands_killed_in_raqqa() -> None:
     """"massacres that left thousands of innocent civilians dead" is a vague killed count in Raqqa."""
-    found = enrichment.get("events")(_seed_record()).extra["events"]
+    found = enrichment.get("events")(_seed_record()).events
     vague = [e for e in found if e["type"] == "killed" and e["quantity_text"] == "thousands"]
     assert vague and all(e["quantity"] is None and e["place"] == "Raqqa" for e in vague)
     assert any("left thousands of innocent civilians dead" in e["sentence"] for e in vague)
@@ -68,7 +68,7 @@ def test_seed_thousands_killed_in_raqqa() -> None:
 def test_offsets_point_at_the_event_phrase() -> None:
     """start/end cut the event phrase out of the record's text, inside its sentence."""
     record = _seed_record()
-    for event in events.enrich(record).extra["events"]:
+    for event in events.enrich(record).events:
         phrase = (record.text or "")[event["start"]:event["end"]]
         assert event["quantity_text"] in phrase and phrase in event["sentence"]
 
@@ -129,7 +129,7 @@ def test_entities_supply_the_place_when_present() -> None:
     text = "Shelling killed 6 civilians in eastern Aleppo, a monitoring group said."
     assert _events(text)[0]["place"] is None
     entity = {"label": "GPE", "text": "Aleppo", "name": "Aleppo", "count": 1, "first_offset": 39}
-    assert _events(text, extra={"entities": [entity]})[0]["place"] == "Aleppo"
+    assert _events(text, entities=[entity])[0]["place"] == "Aleppo"
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -148,7 +148,7 @@ def test_non_english_and_short_texts_are_skipped() -> None:
     short = events.enrich(_record("Three were killed."))
     for out, reason in ((french, "no_model_for_language"), (short, "text_too_short")):
         validate_record(out.to_dict())
-        assert out.extra["events"] is None and out.provenance[-1].skipped == reason
+        assert out.events is None and out.provenance[-1].skipped == reason
 
 
 def test_seed_after_the_real_entities_stage() -> None:
@@ -157,7 +157,7 @@ def test_seed_after_the_real_entities_stage() -> None:
     with_entities = enrichment.get("entities")(_seed_record())
     out = events.enrich(with_entities)
     validate_record(out.to_dict())
-    places = {(e["type"], e["quantity_text"], e["place"], e["place_detail"]) for e in out.extra["events"]}
+    places = {(e["type"], e["quantity_text"], e["place"], e["place_detail"]) for e in out.events}
     assert places == {("killed", "14", "Deir Ezzor", "al-Qussour"), ("injured", "40", "Deir Ezzor", "al-Qussour"),
                       ("killed", "thousands", "Raqqa", None)}
     assert out.provenance[-1].fields["events"].endswith("places from entities")

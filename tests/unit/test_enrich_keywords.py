@@ -36,7 +36,7 @@ def spanning(found: list[str], title: str, text: str) -> list[str]:
 def test_seed_keywords_are_ranked_and_stay_within_headline_or_body() -> None:
     """The seed gets up to ten keywords, best (lowest score) first, none spanning headline and body."""
     record = keywords.enrich(article(SEED))
-    found = record.extra["keywords"]
+    found = record.keywords
     assert 5 <= len(found) <= keywords.TOP
     assert [k["score"] for k in found] == sorted(k["score"] for k in found)
     assert any("Deir Ezzor" in k["keyword"] for k in found)
@@ -59,7 +59,7 @@ def test_french_article_uses_french_stopwords() -> None:
     """A French article gets keywords, and none starts or ends with a French stopword."""
     record = keywords.enrich(article(FIXTURES / "text_fr_greve.txt"))
     assert record.language == "fr"
-    found = [k["keyword"].lower().split() for k in record.extra["keywords"]]
+    found = [k["keyword"].lower().split() for k in record.keywords]
     french = keywords.stopwords("fr") or frozenset()
     assert found and all(words[0] not in french and words[-1] not in french for words in found)
     validate_record(record.to_dict())
@@ -70,7 +70,7 @@ def test_language_without_stopwords_is_skipped() -> None:
     base = article(SEED)
     for language in ("sw", None):
         record = keywords.enrich(dataclasses.replace(base, language=language))
-        assert record.extra["keywords"] is None
+        assert record.keywords is None
         assert record.provenance[-1].skipped == "no_model_for_language"
         validate_record(record.to_dict())
 
@@ -78,7 +78,7 @@ def test_language_without_stopwords_is_skipped() -> None:
 def test_short_text_is_skipped() -> None:
     """A text of a dozen words is too short for YAKE's statistics."""
     record = keywords.enrich(dataclasses.replace(article(SEED), text="The ministry sent two letters to the UN."))
-    assert record.extra["keywords"] is None and record.provenance[-1].skipped == "text_too_short"
+    assert record.keywords is None and record.provenance[-1].skipped == "text_too_short"
 
 
 def test_stopword_lists_map_iso_codes_to_yake_files() -> None:

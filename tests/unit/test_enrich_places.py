@@ -29,7 +29,7 @@ def story(name: str) -> ArticleRecord:
 
 
 def place(out: ArticleRecord, mention: str) -> dict[str, Any]:
-    return next(p for p in out.extra["places"] if mention in p["mentions"])
+    return next(p for p in out.places if mention in p["mentions"])
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,7 @@ def test_seed_places_resolve_in_syria(seed: ArticleRecord, mention: str, lat: fl
 
 def test_seed_country_is_syria_and_record_validates(seed: ArticleRecord) -> None:
     """The seed's primary country is SY although the US is named more often than Syria; it validates."""
-    assert seed.extra["country"] == "SY"
+    assert seed.country == "SY"
     validate_record(seed.to_dict())
     assert seed.provenance[-1].stage == "enrich.places" and seed.provenance[-1].skipped is None
 
@@ -82,7 +82,7 @@ def test_variants_in_one_story_are_one_place() -> None:
     out = story("sy-variants.txt")
     deir = place(out, "Deir el-Zor")
     assert deir["name"] == "Deir ez-Zor" and {"Deir el-Zor", "Deir Ezzor"} <= set(deir["mentions"])
-    assert out.extra["country"] == "SY"
+    assert out.country == "SY"
 
 
 def test_damascus_in_an_oregon_story_is_in_oregon() -> None:
@@ -90,14 +90,14 @@ def test_damascus_in_an_oregon_story_is_in_oregon() -> None:
     out = story("us-damascus-oregon.txt")
     damascus = place(out, "Damascus")
     assert (damascus["country_code"], damascus["admin1"]) == ("US", "OR")
-    assert out.extra["country"] == "US"
+    assert out.country == "US"
     validate_record(out.to_dict())
 
 
 def test_springfield_illinois_is_not_the_bigger_springfield() -> None:
     """The state after the city picks Springfield, IL over the more populous Springfield, MO."""
     out = story("us-springfield-illinois.txt")
-    assert place(out, "Springfield")["admin1"] == "IL" and out.extra["country"] == "US"
+    assert place(out, "Springfield")["admin1"] == "IL" and out.country == "US"
 
 
 def test_dateline_place_is_resolved_without_entities_naming_it() -> None:
@@ -105,14 +105,14 @@ def test_dateline_place_is_resolved_without_entities_naming_it() -> None:
     out = enriched(extract(ArticleRecord(id="d" * 24, job_id="job", source=ITEM.source,
                                          text="The ministry said talks with the US would resume.",
                                          dateline=Dateline("Aleppo", "SANA"))))
-    assert place(out, "Aleppo")["country_code"] == "SY" and out.extra["country"] == "SY"
+    assert place(out, "Aleppo")["country_code"] == "SY" and out.country == "SY"
 
 
 def test_without_entities_the_stage_skips() -> None:
     """A record the entities stage did not enrich gets null places and country, reason no_entities."""
     record = extract(ArticleRecord(id="e" * 24, job_id="job", source=ITEM.source, text="Raqqa, Syria."))
     out = places.enrich(record)
-    assert out.extra["places"] is None and out.extra["country"] is None
+    assert out.places is None and out.country is None
     assert out.provenance[-1].skipped == "no_entities"
     validate_record(out.to_dict())
 

@@ -25,7 +25,7 @@ def _record(text: str, **changes: Any) -> ArticleRecord:
 def _quotes(text: str, **changes: Any) -> list[dict[str, Any]]:
     out = quotes.enrich(_record(text, **changes))
     validate_record(out.to_dict())
-    found: list[dict[str, Any]] = out.extra["quotes"]
+    found: list[dict[str, Any]] = out.quotes
     return found
 
 
@@ -34,7 +34,7 @@ def _seed_quotes() -> tuple[ArticleRecord, list[dict[str, Any]]]:
     doc = Document(item=item, id="a" * 24, content_kind="text", body=SEED.read_text(encoding="utf-8"))
     out = enrichment.get("quotes")(extract(clean(doc)))
     validate_record(out.to_dict())
-    return out, out.extra["quotes"]
+    return out, out.quotes
 
 
 def test_seed_quotes_are_found() -> None:
@@ -98,13 +98,13 @@ def test_entities_give_the_speakers_name() -> None:
     text = '"The talks failed," Foreign Minister Sergei Lavrov told reporters in Moscow.'
     entity = {"label": "PERSON", "text": "Sergei Lavrov", "name": "Sergei Lavrov", "count": 1, "first_offset": 37}
     assert _quotes(text)[0]["speaker"] == "Foreign Minister Sergei Lavrov"
-    assert _quotes(text, extra={"entities": [entity]})[0]["speaker"] == "Sergei Lavrov"
+    assert _quotes(text, entities=[entity])[0]["speaker"] == "Sergei Lavrov"
 
 
 def test_text_without_quotes_gives_an_empty_list() -> None:
     """An article with no quotation marks has quotes [], not null: the stage ran and found none."""
     out = quotes.enrich(_record("The council approved the budget on Monday after a short debate."))
-    assert out.extra["quotes"] == [] and out.provenance[-1].skipped is None
+    assert out.quotes == [] and out.provenance[-1].skipped is None
 
 
 def test_non_english_and_short_texts_are_skipped() -> None:
@@ -113,7 +113,7 @@ def test_non_english_and_short_texts_are_skipped() -> None:
     short = quotes.enrich(_record("“No,” he said."))
     for out, reason in ((french, "no_model_for_language"), (short, "text_too_short")):
         validate_record(out.to_dict())
-        assert out.extra["quotes"] is None and out.provenance[-1].skipped == reason
+        assert out.quotes is None and out.provenance[-1].skipped == reason
 
 
 def test_seed_after_the_real_entities_stage() -> None:
@@ -122,5 +122,5 @@ def test_seed_after_the_real_entities_stage() -> None:
     doc = Document(item=item, id="a" * 24, content_kind="text", body=SEED.read_text(encoding="utf-8"))
     out = quotes.enrich(enrichment.get("entities")(extract(clean(doc))))
     validate_record(out.to_dict())
-    speaker = {q["text"][:20]: q["speaker"] for q in out.extra["quotes"]}
+    speaker = {q["text"][:20]: q["speaker"] for q in out.quotes}
     assert (speaker["suspicious"], speaker["frantic"], speaker[LONG]) == ("Foreign Ministry", "Ministry", "letters")

@@ -28,7 +28,7 @@ def picked(record: ArticleRecord) -> list[int]:
     """Indexes of the summary's sentences among the body's sentences (-1 for one not in the body)."""
     body = [s.text for s in sentences(record.text or "")]
     return [next((i for i, b in enumerate(body) if b.endswith(s.text)), -1)
-            for s in sentences(record.extra["summary"])]
+            for s in sentences(record.summary)]
 
 
 def test_seed_summary_is_two_or_three_body_sentences_in_order() -> None:
@@ -37,7 +37,7 @@ def test_seed_summary_is_two_or_three_body_sentences_in_order() -> None:
     positions = picked(record)
     assert 2 <= len(positions) <= 3 and -1 not in positions
     assert positions == sorted(positions)
-    assert (record.title or "") not in record.extra["summary"]
+    assert (record.title or "") not in record.summary
     assert record.provenance[-1].skipped is None
     validate_record(record.to_dict())
 
@@ -45,7 +45,7 @@ def test_seed_summary_is_two_or_three_body_sentences_in_order() -> None:
 def test_long_article_gets_three_sentences_without_its_dateline() -> None:
     """A ten-sentence story gets three sentences, and an unknown agency's dateline is cut off."""
     record = summary.enrich(article(FIXTURES / "text_council_transit.txt"))
-    text = record.extra["summary"]
+    text = record.summary
     assert len(picked(record)) == 3
     assert "Metro Wire" not in text and "SPRINGFIELD" not in text
     assert "Maria Lopez" not in text
@@ -64,7 +64,7 @@ def test_fewer_than_three_sentences_are_skipped() -> None:
     """Two sentences make no summary: summary null, skipped text_too_short, record still valid."""
     base = dataclasses.replace(article(SEED), text="The ministry sent two letters to the UN. It asked for action now.")
     record = summary.enrich(base)
-    assert record.extra["summary"] is None and record.provenance[-1].skipped == "text_too_short"
+    assert record.summary is None and record.provenance[-1].skipped == "text_too_short"
     validate_record(record.to_dict())
 
 
@@ -82,4 +82,4 @@ def test_textrank_prefers_the_sentence_the_others_share_words_with() -> None:
 def test_unsegmented_language_is_skipped() -> None:
     """Chinese text cannot be cut into sentences by these rules: skipped no_model_for_language."""
     record = summary.enrich(dataclasses.replace(article(SEED), language="zh"))
-    assert record.extra["summary"] is None and record.provenance[-1].skipped == "no_model_for_language"
+    assert record.summary is None and record.provenance[-1].skipped == "no_model_for_language"

@@ -26,7 +26,7 @@ def article(path: Path) -> ArticleRecord:
 def test_seed_tone_is_negative_and_well_formed() -> None:
     """The seed (airstrikes, massacres) scores negative; proportions sum to about one; record valid."""
     record = tone.enrich(article(SEED))
-    result = record.extra["tone"]
+    result = record.tone
     assert result["method"] == "vader" and result["compound"] < -0.2
     assert abs(result["positive"] + result["negative"] + result["neutral"] - 1.0) < 0.01
     assert record.provenance[-1].stage == "enrich.tone" and record.provenance[-1].skipped is None
@@ -38,14 +38,14 @@ def test_sentence_mean_does_not_saturate_like_whole_text() -> None:
     record = article(SEED)
     whole = SentimentIntensityAnalyzer().polarity_scores(record.text)["compound"]
     assert whole < -0.95
-    assert -0.95 < tone.enrich(record).extra["tone"]["compound"] < 0
+    assert -0.95 < tone.enrich(record).tone["compound"] < 0
 
 
 def test_positive_text_scores_positive() -> None:
     """An upbeat report scores above zero."""
     text = ("The new hospital wing opened on time and under budget. Patients praised the friendly staff. "
             "Doctors said the modern equipment would greatly improve care.")
-    result = tone.enrich(dataclasses.replace(article(SEED), text=text)).extra["tone"]
+    result = tone.enrich(dataclasses.replace(article(SEED), text=text)).tone
     assert result["compound"] > 0.3 and result["positive"] > result["negative"]
 
 
@@ -53,11 +53,11 @@ def test_non_english_is_skipped() -> None:
     """A French article gets no tone: VADER is English-only."""
     record = tone.enrich(article(FIXTURES / "text_fr_greve.txt"))
     assert record.language == "fr"
-    assert record.extra["tone"] is None and record.provenance[-1].skipped == "no_model_for_language"
+    assert record.tone is None and record.provenance[-1].skipped == "no_model_for_language"
     validate_record(record.to_dict())
 
 
 def test_text_without_sentences_is_skipped() -> None:
     """Whitespace only: tone null, skipped text_too_short."""
     record = tone.enrich(dataclasses.replace(article(SEED), text=" \n\n "))
-    assert record.extra["tone"] is None and record.provenance[-1].skipped == "text_too_short"
+    assert record.tone is None and record.provenance[-1].skipped == "text_too_short"

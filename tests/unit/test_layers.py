@@ -46,9 +46,9 @@ LAYERS: tuple[Layer, ...] = (
            "newsmill.sinks"), independent=True),  # the stages, each usable on its own
     Layer(("newsmill.reconcile", "newsmill.ledger", "newsmill.bodies", "newsmill.jobs",
            "newsmill.results")),  # the jobs' bookkeeping in Redis
-    Layer(("newsmill.record", "newsmill.schema", "newsmill.errors", "newsmill.ids", "newsmill.keys",
-           "newsmill.redistext", "newsmill.decode", "newsmill.mediatypes", "newsmill.text", "newsmill.retry",
-           "newsmill.timing", "newsmill")),  # what all share: the record, errors, ids, key names, decoding
+    Layer(("newsmill.record", "newsmill.enrichment_fields", "newsmill.schema", "newsmill.errors", "newsmill.ids",
+           "newsmill.keys", "newsmill.redistext", "newsmill.decode", "newsmill.mediatypes", "newsmill.text",
+           "newsmill.retry", "newsmill.timing", "newsmill")),  # what all share
 )
 
 SIBLING_EDGES: frozenset[tuple[str, str]] = frozenset({
