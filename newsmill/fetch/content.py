@@ -34,7 +34,7 @@ def check_body(body: bytes, *, declared: str | None, html: bool) -> None:
     # Imported here: newsmill.load's package imports the fetch stage, which imports this package.
     from newsmill.load.decode import looks_binary, looks_html
 
-    if not body.strip():
+    if not body or body.isspace():  # not strip(): that would copy the whole body
         raise Drop(taxonomy.EMPTY)
     if html:
         if looks_binary(body):

@@ -22,6 +22,7 @@ from newsmill.fetch import challenge, taxonomy
 from newsmill.fetch.addresses import AddressPolicy, BlockedAddress
 from newsmill.fetch.body import ACCEPT_ENCODING, BodyError, read_limited
 from newsmill.fetch.content import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES, check_body, check_media_type, media_type
+from newsmill.fetch.malloc import map_large_blocks
 from newsmill.fetch.ratelimit import SHORT_WAIT, HostRateLimiter, parse_domain_rates
 from newsmill.fetch.resolver import ResolveError, Resolver, build_resolver, resolve_host
 from newsmill.fetch.responses import check_status, transport_failure
@@ -81,6 +82,8 @@ class Fetcher:
 
     def __init__(self, options: FetchOptions, *, redis_client: redis.Redis, prefix: str,
                  resolver: Resolver | None = None) -> None:
+        # One fetcher per worker process, its threads reading bodies of up to max_bytes each.
+        map_large_blocks()
         self.options = options
         self.agent = agent_token(options.user_agent)
         self._resolver = resolver or build_resolver(options.resolve)
