@@ -97,6 +97,10 @@ class Keys:
         """One origin's parsed robots.txt, cached (``newsmill.fetch.robots``)."""
         return f"{self.prefix}:robots:{origin}"
 
+    def robots_fetching(self, origin: str) -> str:
+        """Lock: one worker thread is fetching this origin's robots.txt; the others wait for its answer."""
+        return f"{self.prefix}:robots-fetching:{origin}"
+
     def validators(self, url: str) -> str:
         """ETag and Last-Modified of a fetched page, for a conditional re-fetch (``newsmill.fetch.state``);
         one key per canonical URL. The sink deletes it when the page's article did not end ``ok``."""

@@ -8,6 +8,7 @@ them ourselves, never producing more than the cap.
 
 from __future__ import annotations
 
+import io
 import zlib
 
 import httpx
@@ -33,28 +34,41 @@ class BodyError(Exception):
 
 
 class _Inflater:
+    """Inflates a body chunk by chunk into ``out``, never past ``limit`` bytes in all.
+
+    A gzip body may hold several members one after the other (RFC 1952 §2.2; servers that compress
+    as they go send one per flush): each member's end starts the next, as ``gzip -d`` does.
+    """
+
     def __init__(self, encoding: str, limit: int) -> None:
-        self._zlib = zlib.decompressobj(_INFLATERS[encoding])
+        self._wbits = _INFLATERS[encoding]
+        self._zlib = zlib.decompressobj(self._wbits)
+        self._multi_member = self._wbits > zlib.MAX_WBITS
         self._limit = limit
         self.produced = 0
 
-    def feed(self, data: bytes) -> bytes:
-        out = bytearray()
+    def feed(self, data: bytes, out: io.BytesIO) -> None:
         try:
             while data:
+                if self._zlib.eof:
+                    if not self._multi_member:
+                        break  # a zlib stream has one member; what follows it is ignored
+                    # Zero padding after the last member is tolerated, as gzip(1) does; a gzip
+                    # member never starts with a zero byte.
+                    data = data.lstrip(b"\0")
+                    if not data:
+                        break
+                    self._zlib = zlib.decompressobj(self._wbits)
                 # Ask for one byte more than the remaining allowance: getting it proves the overflow
                 # without ever holding more than the limit.
                 piece = self._zlib.decompress(data, self._limit - self.produced + 1)
                 self.produced += len(piece)
-                out += piece
                 if self.produced > self._limit:
                     raise BodyError(taxonomy.TOO_LARGE, f"body inflates past {self._limit} bytes")
-                data = self._zlib.unconsumed_tail
-                if self._zlib.eof:
-                    break
+                out.write(piece)
+                data = self._zlib.unconsumed_tail or self._zlib.unused_data
         except zlib.error as exc:
             raise BodyError(taxonomy.DECODING_ERROR, f"corrupt compressed body: {exc}") from None
-        return bytes(out)
 
 
 def read_limited(response: httpx.Response, max_bytes: int, *, truncate: bool = False) -> bytes:
@@ -71,23 +85,30 @@ def read_limited(response: httpx.Response, max_bytes: int, *, truncate: bool = F
             raise BodyError(taxonomy.DECODING_ERROR, f"unsupported Content-Encoding {encoding!r}")
         inflater = _Inflater(encoding, max_bytes)
     received = 0
-    body = bytearray()
+    # BytesIO grows its one buffer in place and getvalue() hands that buffer over without a copy: the
+    # body costs its own size once (a bytearray would need a second, full copy to become bytes).
+    body = io.BytesIO()
     for chunk in response.iter_raw():
         received += len(chunk)
         try:
             if received > max_bytes:
                 raise BodyError(taxonomy.TOO_LARGE, f"body exceeds {max_bytes} bytes")
-            body += inflater.feed(chunk) if inflater is not None else chunk
+            if inflater is not None:
+                inflater.feed(chunk, body)
+            else:
+                body.write(chunk)
         except BodyError as exc:
             if truncate and exc.code == taxonomy.TOO_LARGE:
-                return bytes(body[:max_bytes])
+                return body.getvalue()  # never more than max_bytes: an overflowing piece is not written
             raise
         if deadline_passed():
             raise BodyError(taxonomy.TIMEOUT, "the fetch deadline passed while reading the body")
-    return bytes(body)
+    return body.getvalue()
 
 
 def gunzip_limited(data: bytes, max_bytes: int) -> bytes:
     """A gzip file's content (a ``sitemap.xml.gz`` served as a file, not as a Content-Encoding),
     inflated to at most ``max_bytes``."""
-    return _Inflater("gzip", max_bytes).feed(data)
+    out = io.BytesIO()
+    _Inflater("gzip", max_bytes).feed(data, out)
+    return out.getvalue()

@@ -25,7 +25,7 @@ def check_media_type(declared: str | None, allowed: frozenset[str]) -> None:
 
 def check_body(body: bytes, *, declared: str | None, html: bool) -> None:
     """The first bytes must agree with the kind of fetch: HTML pages look like HTML, never binary."""
-    if not body.strip():
+    if not body or body.isspace():  # not strip(): that would copy the whole body
         raise Drop(taxonomy.EMPTY)
     if html:
         if looks_binary(body):

@@ -9,28 +9,32 @@ wall-clock deadline, and bodies are read within size and decompression caps.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NoReturn
 from urllib.parse import urlsplit
 
 import httpx
 import redis
+from redis.exceptions import LockError
 
 from newsmill.errors import Deferred, Drop, Failure, Retryable, Unchanged
 from newsmill.fetch import challenge, taxonomy
 from newsmill.fetch.addresses import AddressPolicy, BlockedAddress
 from newsmill.fetch.body import ACCEPT_ENCODING, BodyError, read_limited
 from newsmill.fetch.content import FEED_TYPES, SITEMAP_TYPES, check_body, check_media_type
+from newsmill.fetch.malloc import map_large_blocks
 from newsmill.fetch.ratelimit import SHORT_WAIT, HostRateLimiter, parse_domain_rates
 from newsmill.fetch.resolver import ResolveError, Resolver, build_resolver, resolve_host
 from newsmill.fetch.responses import check_status, transport_failure
 from newsmill.fetch.robots import (
     MAX_ROBOTS_BYTES,
+    REFUSED,
     UNAVAILABLE,
-    UNREACHABLE,
     RobotsCache,
     RobotsRules,
+    Unreachable,
     agent_token,
     rules_for_status,
 )
@@ -50,6 +54,10 @@ _ACCEPT: dict[Kind, str] = {
     "sitemap": "application/xml,text/xml;q=0.9,*/*;q=0.1",
 }
 ROBOTS_MAX_REDIRECTS = 5
+ROBOTS_WAIT_SECONDS = 2.0
+"""How long a fetch waits in-thread for another's robots.txt request before it is deferred instead."""
+_ROBOTS_POLL_SECONDS = (0.02, 0.2)
+"""First and longest pause between looks at the robots.txt cache while another fetch asks for it."""
 
 
 class FetchDeferred(Deferred):
@@ -82,6 +90,8 @@ class Fetcher:
 
     def __init__(self, options: FetchOptions, *, redis_client: redis.Redis, prefix: str,
                  resolver: Resolver | None = None) -> None:
+        # One fetcher per worker process, its threads reading bodies of up to max_bytes each.
+        map_large_blocks()
         self.options = options
         self.agent = agent_token(options.user_agent)
         self._resolver = resolver or build_resolver(options.resolve)
@@ -120,16 +130,7 @@ class Fetcher:
         held = resume if resume and resume.reserved else None
         while True:
             target = self._target(current)
-            rules = self.robots.get(target.origin)
-            if rules is None:
-                self._take_slot(target, hops, held, crawl_delay=None)
-                held = None
-                rules = self._fetch_robots(target.origin)
-                delay = rules.crawl_delay(self.agent)
-                if delay:
-                    # The robots.txt request itself was spaced by the rate alone; the page after it
-                    # already owes the host its Crawl-delay.
-                    self.limiter.push_back(target.host, delay)
+            rules, held = self._robots(target, hops, held)
             if not rules.allows(target.url, self.agent):
                 raise Drop(taxonomy.ROBOTS_DISALLOWED, f"robots.txt of {target.origin} disallows {target.url}")
             self._take_slot(target, hops, held, crawl_delay=rules.crawl_delay(self.agent))
@@ -221,30 +222,99 @@ class Fetcher:
                                                          last_modified=response.headers.get("Last-Modified")))
         return Fetched(url=str(response.url), body=body, charset=response.charset_encoding, media_type=declared)
 
-    def _fetch_robots(self, origin: str) -> RobotsRules:
-        """robots.txt of ``origin``, fetched through the same guard and cached for every worker."""
-        url = f"{origin}/robots.txt"
-        failed = False
+    def _robots(self, target: _Target, hops: int, held: Resume | None) -> tuple[RobotsRules, Resume | None]:
+        """The rules of ``target``'s origin, and the slot reservation still held (a robots.txt request
+        spends it). While another fetch asks for robots.txt, this one waits for its answer (in-thread for
+        a moment, then deferred); an origin whose robots.txt could not be read ends this fetch with that
+        outcome."""
+        waited_until = time.monotonic() + ROBOTS_WAIT_SECONDS
+        pause = _ROBOTS_POLL_SECONDS[0]
+        while True:
+            cached = self.robots.get(target.origin)
+            if isinstance(cached, Unreachable):
+                raise cached.outcome()
+            if cached is not None:
+                return cached, held
+            rules = self._fetch_robots_single_flight(target, hops, held)
+            if rules is not None:
+                return rules, None
+            if time.monotonic() + pause > waited_until:
+                # Deferred with the slot it may hold: the robots.txt answer will be in Redis by then.
+                raise FetchDeferred(ROBOTS_WAIT_SECONDS, Resume(url=target.url, hops=hops, host=target.host,
+                                                                reserved=held.reserved if held else None))
+            time.sleep(pause)
+            pause = min(pause * 2, _ROBOTS_POLL_SECONDS[1])
+
+    def _fetch_robots_single_flight(self, target: _Target, hops: int, held: Resume | None) -> RobotsRules | None:
+        """Fetch robots.txt unless another fetch, in any thread or worker, is doing so: ``None`` then."""
+        # Held past the whole fetch's deadline only if its holder died: then it expires.
+        lock = self.robots.fetching_lock(target.origin, seconds=self.options.deadline + 5.0)
+        if not lock.acquire():
+            return None
         try:
-            for _hop in range(ROBOTS_MAX_REDIRECTS + 1):
-                if urlsplit(url).scheme.lower() not in ("http", "https"):
-                    rules = UNAVAILABLE
-                    break
-                response = self._send(url, {"Accept": "text/plain,*/*;q=0.5"})
-                try:
-                    if response.next_request is not None:
-                        url = str(response.next_request.url)
-                        continue
-                    body = read_limited(response, MAX_ROBOTS_BYTES, truncate=True) \
-                        if response.is_success else b""
-                    rules = rules_for_status(response.status_code, body)
-                    failed = response.status_code >= 500
-                    break
-                finally:
-                    response.close()
-            else:
-                rules = UNAVAILABLE  # RFC 9309: more than five redirects may be read as "unavailable"
-        except (httpx.RequestError, BodyError, BlockedAddress, Drop):
-            rules, failed = UNREACHABLE, True
-        self.robots.put(origin, rules, failed=failed)
+            if self.robots.get(target.origin) is not None:
+                return None  # stored by another fetch between our look and the lock
+            self._take_slot(target, hops, held, crawl_delay=None)
+            rules = self._fetch_robots(target)
+        finally:
+            with contextlib.suppress(LockError):  # expired meanwhile: nothing left to release
+                lock.release()
+        delay = rules.crawl_delay(self.agent)
+        if delay:
+            # The robots.txt request itself was spaced by the rate alone; the page after it already owes
+            # the host its Crawl-delay.
+            self.limiter.push_back(target.host, delay)
         return rules
+
+    def _fetch_robots(self, target: _Target) -> RobotsRules:
+        """robots.txt of ``target``'s origin, fetched through the same guard and cached for every worker;
+        raises what happened when it cannot be read (and holds that outcome briefly for every worker)."""
+        origin = target.origin
+        url = f"{origin}/robots.txt"
+        try:
+            rules = self._read_robots(url)
+        except httpx.RequestError as exc:
+            outcome = transport_failure(exc)
+            self._robots_unreachable(origin, _code(outcome), f"{type(exc).__name__}: {exc}")
+        except BodyError as exc:
+            self._robots_unreachable(origin, exc.code, str(exc))
+        except Retryable as exc:  # 5xx
+            if exc.retry_after:
+                self.limiter.push_back(target.host, exc.retry_after)
+            self._robots_unreachable(origin, exc.code, exc.message, retry_after=exc.retry_after)
+        except (BlockedAddress, Drop) as exc:
+            # We will not read it there (a private address, an invalid URL): nothing on the origin is
+            # fetched, as before any robots.txt is known, and it is asked again in 10 minutes.
+            self.robots.put(origin, REFUSED, refused=True)
+            raise Drop(taxonomy.ROBOTS_DISALLOWED, f"robots.txt of {origin} cannot be read: {exc}") from None
+        self.robots.put(origin, rules)
+        return rules
+
+    def _read_robots(self, url: str) -> RobotsRules:
+        for _hop in range(ROBOTS_MAX_REDIRECTS + 1):
+            if urlsplit(url).scheme.lower() not in ("http", "https"):
+                return UNAVAILABLE
+            response = self._send(url, {"Accept": "text/plain,*/*;q=0.5"})
+            try:
+                if response.next_request is not None:
+                    url = str(response.next_request.url)
+                    continue
+                if response.status_code >= 500:
+                    check_status(response)  # raises Retryable with the status line and Retry-After
+                body = read_limited(response, MAX_ROBOTS_BYTES, truncate=True) if response.is_success else b""
+                return rules_for_status(response.status_code, body)
+            finally:
+                response.close()
+        return UNAVAILABLE  # RFC 9309: more than five redirects may be read as "unavailable"
+
+    def _robots_unreachable(self, origin: str, code: str, detail: str, *,
+                            retry_after: float | None = None) -> NoReturn:
+        """Hold the outcome for every worker a moment, and end this fetch with it."""
+        unreachable = Unreachable(code=code, message=f"robots.txt of {origin} could not be read: {detail}",
+                                  retry_after=retry_after)
+        self.robots.put_unreachable(origin, unreachable)
+        raise unreachable.outcome()
+
+
+def _code(outcome: Drop | Failure) -> str:
+    return outcome.reason if isinstance(outcome, Drop) else outcome.code

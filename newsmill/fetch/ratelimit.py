@@ -21,14 +21,16 @@ import redis
 from newsmill.keys import Keys
 
 # Each host is one hash: ``next`` (the next slot not yet handed out), ``last`` (when the host last got a
-# request from us) and ``hold`` (no request before this: its Retry-After). A reserved slot is a promise
+# request from us), ``hold`` (no request before this: its Retry-After) and ``late`` (the last moment a
+# held-back reservation was told to wait for). A reserved slot is a promise
 # of *order*, not of time: a deferred task can come back late (its worker was busy), and the holder of the
 # next slot must not then follow it closer than the interval, so every "go" also checks ``last``.
 #
 # A reservation that comes due while the host is held back (a late request just went, or a Retry-After)
 # is not told to wait for the same moment as every other held-back reservation, which would wake them
-# all together to be deferred again (N² re-deliveries); apart from the one next in line, it is handed a
-# fresh slot behind the queue.
+# all together to be deferred again (N² re-deliveries): within a moment's wait it is given its own
+# moment in the late lane, one interval after the previous held-back one; otherwise (a Retry-After, a
+# long lane) it is handed a fresh slot behind the queue.
 # Waits never exceed the horizon, so a countdown stays well inside the broker's visibility timeout.
 #
 # KEYS[1]: the host's hash. ARGV: interval seconds, horizon seconds, reserved slot to claim ('' = ask for
@@ -40,7 +42,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local interval = tonumber(ARGV[1])
 local horizon = tonumber(ARGV[2])
-local state = redis.call('HMGET', KEYS[1], 'next', 'last', 'hold')
+local state = redis.call('HMGET', KEYS[1], 'next', 'last', 'hold', 'late')
 local next_free = tonumber(state[1] or '0')
 local earliest = math.max(tonumber(state[2] or '0') + interval, tonumber(state[3] or '0'))
 local function expire_after(until_)
@@ -65,14 +67,18 @@ local slot = tonumber(ARGV[3])
 local at = math.max(slot, earliest)
 if at <= now then return go() end
 if slot >= earliest then return {'reserved', tostring(math.min(slot - now, horizon)), ARGV[3]} end
--- Held back. Only the reservation right after the request that just went (a few milliseconds late, the
--- normal case) keeps its place for a moment's wait; one held back by a Retry-After, or itself late
--- behind others, gets a fresh slot behind the queue, so held-back reservations never wait for the same
--- moment and wake together.
-local last = tonumber(state[2] or '0')
+-- Held back: its slot is due, but another request went less than an interval ago. A moment's wait keeps
+-- it in the host's budget; sending it behind the queue would leave its slot unused (deferred tasks come
+-- back a little late all the time, so half the budget went unused that way). Held-back reservations
+-- queue in a "late lane", one interval apart, so they never wait for the same moment and wake together.
+-- One held back by a Retry-After, or by more than a moment, gets a fresh slot behind the queue.
 local hold = tonumber(state[3] or '0')
-if hold <= now and slot >= last and at - now <= tonumber(ARGV[4]) then
-  return {'reserved', tostring(at - now), ARGV[3]}
+if hold <= now then
+  local when = math.max(at, tonumber(state[4] or '0') + interval)
+  if when - now <= tonumber(ARGV[4]) then
+    redis.call('HSET', KEYS[1], 'late', string.format('%.6f', when))
+    return {'reserved', tostring(when - now), ARGV[3]}
+  end
 end
 return reserve()
 """

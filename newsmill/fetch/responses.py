@@ -5,12 +5,16 @@ from __future__ import annotations
 import email.utils
 import ssl
 from datetime import UTC, datetime
+from typing import TypeVar
 
+import h11
 import httpx
 
 from newsmill.errors import Drop, Failure, Retryable
 from newsmill.fetch import taxonomy
 from newsmill.fetch.transport import deadline_passed
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 def check_status(response: httpx.Response) -> None:
@@ -51,9 +55,11 @@ def transport_failure(exc: httpx.RequestError) -> Failure | Drop:
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, httpx.TimeoutException) or deadline_passed():
         return Retryable(taxonomy.TIMEOUT, detail)
-    if _caused_by_tls(exc):
+    if _cause(exc, ssl.SSLError) is not None:
         # A bad certificate or protocol mismatch will not fix itself within our retry window.
         return Failure(taxonomy.TLS_ERROR, detail)
+    if _malformed_response(exc):
+        return Failure(taxonomy.PROTOCOL_ERROR, detail)
     if isinstance(exc, httpx.UnsupportedProtocol):
         return Drop(taxonomy.BAD_SCHEME, detail)
     if isinstance(exc, (httpx.NetworkError, httpx.RemoteProtocolError)):
@@ -64,13 +70,24 @@ def transport_failure(exc: httpx.RequestError) -> Failure | Drop:
     return Failure("request_error", detail)
 
 
-def _caused_by_tls(exc: BaseException) -> bool:
-    """httpx wraps ssl errors in ConnectError; look down the cause chain for the original."""
+def _malformed_response(exc: httpx.RequestError) -> bool:
+    """The server's bytes broke HTTP/1.1 (h11 refused them), as opposed to the connection ending early.
+
+    h11 reports both as ``RemoteProtocolError``; a connection closed before the body was complete is
+    a network failure and may heal, a header too long to buffer (h11's 16 KiB) or a malformed status
+    line will be sent again, byte for byte, on every retry.
+    """
+    cause = _cause(exc, h11.RemoteProtocolError)
+    return cause is not None and not str(cause).startswith("peer closed connection")
+
+
+def _cause(exc: BaseException, kind: type[_E]) -> _E | None:
+    """The first ``kind`` down the cause chain: httpx wraps ssl and h11 errors in its own."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
-        if isinstance(current, ssl.SSLError):
-            return True
+        if isinstance(current, kind):
+            return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    return False
+    return None

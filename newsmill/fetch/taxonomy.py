@@ -22,6 +22,8 @@ TIMEOUT = "timeout"
 TOO_LARGE = "too_large"
 TOO_MANY_REDIRECTS = "too_many_redirects"
 TLS_ERROR = "tls_error"
+PROTOCOL_ERROR = "protocol_error"
+"""A response that breaks HTTP/1.1 (a 1 MiB header, a malformed status line): it will not heal."""
 CONNECTION_ERROR = "connection_error"
 CHALLENGE = "challenge"
 HTTP_4XX = "http_4xx"
@@ -32,7 +34,8 @@ DECODING_ERROR = "decoding_error"
 
 DROPPED = frozenset({BAD_SCHEME, BLOCKED_ADDRESS, ROBOTS_DISALLOWED, NOT_HTML, EMPTY, INVALID_URL})
 RETRYABLE = frozenset({TIMEOUT, CONNECTION_ERROR, HTTP_429, HTTP_5XX})
-CODES = DROPPED | RETRYABLE | {TOO_LARGE, TOO_MANY_REDIRECTS, TLS_ERROR, CHALLENGE, HTTP_4XX, DECODING_ERROR}
+CODES = DROPPED | RETRYABLE | {TOO_LARGE, TOO_MANY_REDIRECTS, TLS_ERROR, PROTOCOL_ERROR, CHALLENGE, HTTP_4XX,
+                               DECODING_ERROR}
 
 
 def outcome(code: str, message: str = "", *, retry_after: float | None = None) -> Drop | Failure:

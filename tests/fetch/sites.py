@@ -4,6 +4,8 @@ ever stored: the 1 GiB body and the gzip bomb are produced chunk by chunk while 
 
 from __future__ import annotations
 
+import gzip
+import socket
 import threading
 import time
 import zlib
@@ -36,6 +38,15 @@ CHALLENGE = (
     "</script></body></html>"
 )
 GIB = 1 << 30
+GZIP_MEMBERS_TEXT = "which a fetcher reading one member never sees"
+GZIP_MEMBERS = b"".join(gzip.compress(part.encode()) for part in (
+    "<!doctype html><html><head><title>Members</title></head><body><article><h1>Three gzip members</h1>",
+    "<p>The city council voted on Tuesday to extend the tram line to the northern districts, a project "
+    "that has been debated for more than a decade. The first member of the body ends here.</p>",
+    f"<p>The last member holds the end of the story, {GZIP_MEMBERS_TEXT}: construction is due to start "
+    "next spring and to last three years, the council said.</p></article></body></html>",
+))
+"""A page sent as three gzip members, as servers that compress while they flush do."""
 
 
 def article(title: str = "Tram line extended") -> Reply:
@@ -86,6 +97,13 @@ class Site:
         self._log(request)
         host = request.headers.get("host", "").rsplit(":", 1)[0]
         return self.robots.get(host, page("not found", content_type="text/plain", status=404))
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on (the OS picks a free one, we close it): connecting is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def drip(interval: float, count: int) -> Iterator[bytes]:

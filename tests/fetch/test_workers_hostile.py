@@ -1,5 +1,7 @@
 """The hostile web through real `newsmill worker` processes: every case ends with its status and
-reason, the io worker stays healthy and under 300 MB, and a 304 re-fetch is counted as unchanged."""
+reason, the io worker stays healthy and under 300 MB, and a 304 re-fetch is counted as unchanged. A
+robots.txt that cannot be read fails the page with what happened (retried when that may heal), never
+as a robots.txt refusal."""
 
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ import pytest
 from tests.conftest import WorkerProcesses, read_jsonl, validate_record
 from tests.fetch.sites import (
     CHALLENGE,
+    GZIP_MEMBERS,
+    GZIP_MEMBERS_TEXT,
     RUSSIAN,
     Flaky,
     Site,
     Versioned,
     article,
+    dead_port,
     drip,
     endless,
     gzip_bomb,
@@ -30,8 +35,11 @@ from tests.integration.test_seed_distributed import cli
 
 pytestmark = pytest.mark.integration
 
-HOSTS = ("hostile.test", "disallow.test", "robots503.test", "crawldelay.test")
+HOSTS = ("hostile.test", "disallow.test", "robots503.test", "crawldelay.test", "refused.test", "tlsrobots.test")
 MEMORY_LIMIT = 300 * 1024 * 1024
+
+
+DEAD_PORT = dead_port()
 
 
 @pytest.fixture()
@@ -57,14 +65,21 @@ def site() -> Iterator[Site]:
         site.robots["disallow.test"] = page("User-agent: *\nDisallow: /private\n", content_type="text/plain")
         site.robots["robots503.test"] = Reply(status=503)
         site.robots["crawldelay.test"] = page("User-agent: newsmill\nCrawl-delay: 2\n", content_type="text/plain")
+        site.robots["refused.test"] = redirect(f"http://refused.test:{DEAD_PORT}/robots.txt")
+        site.robots["tlsrobots.test"] = redirect(f"https://tlsrobots.test:{server.port}/robots.txt")
+        site.route("/gzip-members", Reply(body=GZIP_MEMBERS, headers={"Content-Type": "text/html; charset=utf-8",
+                                                                      "Content-Encoding": "gzip"}))
+        site.route("/big-header", Reply(body=article().body, headers={  # type: ignore[arg-type]
+            "Content-Type": "text/html", "X-Padding": "a" * (1 << 20)}))
         yield site
 
 
 class PeakMemory:
-    """Samples the RSS of a process and its children every 100 ms in a thread."""
+    """Samples the RSS of a process and its children every ``interval`` seconds in a thread."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, *, interval: float = 0.1) -> None:
         self.process = psutil.Process(pid)
+        self.interval = interval
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -77,7 +92,7 @@ class PeakMemory:
             except psutil.Error:
                 rss = 0
             self.peak = max(self.peak, rss)
-            time.sleep(0.1)
+            time.sleep(self.interval)
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -97,7 +112,7 @@ def test_hostile_server_through_real_workers(site: Site, workers: WorkerProcesse
     """Each hostile endpoint ends with the expected status and reason; the worker survives under 300 MB;
     Crawl-delay and Retry-After are visible in the server's log; a 304 re-fetch is unchanged."""
     worker_env.update({
-        "NEWSMILL_FETCH_ALLOW_ADDRESSES": site.allow_entry(),
+        "NEWSMILL_FETCH_ALLOW_ADDRESSES": f"{site.allow_entry()},127.0.0.1:{DEAD_PORT}",
         "NEWSMILL_FETCH_RESOLVE": ",".join(f"{host}=127.0.0.1" for host in HOSTS),
         "NEWSMILL_FETCH_RATE": "50", "NEWSMILL_FETCH_DEADLINE": "5", "NEWSMILL_MAX_RETRIES": "1",
     })
@@ -115,7 +130,11 @@ def test_hostile_server_through_real_workers(site: Site, workers: WorkerProcesse
         site.url(h, "/to-metadata"): ("dropped", "blocked_address"),
         site.url(h, "/to-redis"): ("dropped", "blocked_address"),
         site.url("disallow.test", "/private/a"): ("dropped", "robots_disallowed"),
-        site.url("robots503.test", "/article"): ("dropped", "robots_disallowed"),
+        site.url("robots503.test", "/article"): ("failed", "http_5xx"),
+        site.url("refused.test", "/article"): ("failed", "connection_error"),
+        site.url("tlsrobots.test", "/article"): ("failed", "tls_error"),
+        site.url(h, "/gzip-members"): ("ok", None),
+        site.url(h, "/big-header"): ("failed", "protocol_error"),
         site.url("crawldelay.test", "/a1"): ("ok", None),
         site.url("crawldelay.test", "/a2"): ("ok", None),
         site.url(h, "/busy"): ("ok", None),
@@ -139,6 +158,16 @@ def test_hostile_server_through_real_workers(site: Site, workers: WorkerProcesse
     for record in records.values():
         validate_record(record)
     assert "Москва" in str(records[site.url(h, "/ru")]["text"])
+    assert GZIP_MEMBERS_TEXT in str(records[site.url(h, "/gzip-members")]["text"])
+    # An unreadable robots.txt is retried like any failure that may heal (NEWSMILL_MAX_RETRIES=1), and
+    # nothing of the page is requested meanwhile; a malformed response is not retried.
+    for host in ("robots503.test", "refused.test"):
+        message = str(records[site.url(host, "/article")]["message"])
+        assert "robots.txt of" in message and "after 2 attempts" in message, message
+        assert site.hits_for(host, "/article") == []
+    assert "attempts" not in str(records[site.url("tlsrobots.test", "/article")]["message"])
+    assert "attempts" not in str(records[site.url(h, "/big-header")]["message"])
+    assert len(site.hits_for(h, "/big-header")) == 1
     assert memory.peak < MEMORY_LIMIT, f"peak RSS {memory.peak / 2**20:.0f} MiB"
     # 1 GiB body, 1 GB bomb: what they may cost is the 10 MiB cap a few times over, not their size.
     assert memory.peak - baseline < 100 * 1024 * 1024, f"grew {(memory.peak - baseline) / 2**20:.0f} MiB"
@@ -148,7 +177,7 @@ def test_hostile_server_through_real_workers(site: Site, workers: WorkerProcesse
     busy = [hit.at for hit in site.hits_for(h, "/busy")]
     assert len(busy) == 2 and busy[1] - busy[0] >= 1.9  # Retry-After: 2
     human = cli(worker_env, "status", job_id)
-    assert "too_large: 2" in human and "robots_disallowed: 2" in human
+    assert "too_large: 2" in human and "robots_disallowed: 1" in human
 
     # The worker is still healthy, and a re-fetch of the ETag'd page is a 304: unchanged, no 2nd record.
     assert io.poll() is None

@@ -139,3 +139,26 @@ def test_waits_never_exceed_the_horizon(redis_client: redis.Redis, prefix: str) 
     limiter.push_back(HOST, 3600)
     assert limiter.acquire(HOST).wait <= 120.0
     assert held.reserved and limiter.acquire(HOST, reserved=held.reserved).wait <= 120.0
+
+
+def test_late_claims_wait_a_moment_in_a_lane_instead_of_behind_the_queue(redis_client: redis.Redis,
+                                                                         prefix: str) -> None:
+    """Deferred tasks come back a little late all the time. Two late claims that find another request
+    just went keep their slots and wait one and two intervals (their own moments, not a herd), instead of
+    being sent behind a queue of 30 reservations and leaving their slots of the host's budget unused."""
+    limiter = HostRateLimiter(redis_client, prefix, default_rate=20.0)  # 0.05 s apart
+    assert limiter.acquire(HOST).go
+    a, b, c, *_queue = [limiter.acquire(HOST) for _ in range(30)]
+    time.sleep(c.wait + 0.01)  # all three are due, and late
+    assert c.reserved is not None and limiter.acquire(HOST, reserved=c.reserved).go
+    late_a = limiter.acquire(HOST, reserved=a.reserved)
+    late_b = limiter.acquire(HOST, reserved=b.reserved)
+    assert (late_a.reserved, late_b.reserved) == (a.reserved, b.reserved)
+    assert 0.03 <= late_a.wait <= 0.05 and 0.08 <= late_b.wait <= 0.1, (late_a.wait, late_b.wait)
+    went = [last_request(redis_client, prefix)]
+    for reserved in (late_a.reserved, late_b.reserved):
+        assert reserved is not None
+        claim_when_due(limiter, reserved)
+        went.append(last_request(redis_client, prefix))
+    assert min(b - a for a, b in itertools.pairwise(went)) >= 0.05 - 1e-5
+    assert went[-1] - went[0] < 0.8  # both within moments, not behind the queue (1.5 s later)

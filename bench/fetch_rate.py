@@ -1,0 +1,107 @@
+"""Benchmark (not a test): how much of one host's request budget the fetch stage uses.
+
+What is measured: N fetch tasks of ONE host, limited to ``--rate`` requests/s (``NEWSMILL_FETCH_RATE``),
+are enqueued at once to real ``io`` workers; the loopback server answers each request after 100 ms and
+logs when it arrived. Printed: the sustained rate (page requests over the span from the first to the
+last), the busiest second (must stay <= the rate), and the time until every body was stored. Issue 11:
+at 50 requests/s, 2,000 URLs took 225 s (24.6 requests/s); a host's budget should be used (>= 45/s).
+
+    python bench/fetch_rate.py [-n 1000] [--rate 50] [--workers 2] [--threads 64] [--latency 0.1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.httpserver import HTTPTestServer, Reply, Request  # noqa: E402
+
+HOST = "one.bench.example"
+PAGE = (
+    "<!doctype html><html><head><title>Benchmark page</title></head><body><article><h1>Benchmark</h1>"
+    + "<p>The council voted to extend the tram line to the northern districts of the city.</p>" * 20
+    + "</article></body></html>"
+).encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=1000, help="pages of the one host")
+    parser.add_argument("--rate", type=float, default=50.0, help="requests/s allowed to the host")
+    parser.add_argument("--workers", type=int, default=2, help="io worker processes")
+    parser.add_argument("--threads", type=int, default=64, help="threads per io worker")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds before each response")
+    args = parser.parse_args()
+
+    from workers.embedded import embedded_server, stop_process
+
+    arrivals: list[float] = []
+    lock = threading.Lock()
+
+    def page(request: Request) -> Reply:
+        with lock:
+            arrivals.append(time.time())
+        return Reply(body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"}, delay=args.latency)
+
+    with HTTPTestServer() as server, embedded_server() as redis_server:
+        server.route("/page", page)
+        prefix = f"rbench{uuid.uuid4().hex[:6]}"
+        os.environ.update({
+            "NEWSMILL_BROKER_URL": redis_server.url, "NEWSMILL_REDIS_URL": redis_server.url,
+            "NEWSMILL_PREFIX": prefix, "NEWSMILL_ENRICH": "reading_time", "NEWSMILL_LOG_LEVEL": "WARNING",
+            "NEWSMILL_FETCH_ALLOW_ADDRESSES": f"127.0.0.1:{server.port}",
+            "NEWSMILL_FETCH_RESOLVE": f"{HOST}=127.0.0.1", "NEWSMILL_FETCH_RATE": str(args.rate),
+            "NEWSMILL_FETCH_MAX_CONNECTIONS": "200",
+        })
+        import redis
+
+        from newsmill.keys import Keys
+        from newsmill.record import Source, WorkItem, payload_to_dict
+        from tests.conftest import WorkerProcesses
+        from workers.config import IO_QUEUE
+
+        client = redis.Redis.from_url(redis_server.url)
+        procs = WorkerProcesses(dict(os.environ), Path(tempfile.mkdtemp(prefix="fetch-rate-")))
+        for _ in range(args.workers):
+            procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
+        procs.wait_ready()
+        from workers.app import app  # configured from the environment above, like the workers
+
+        job = "bench-rate"
+        try:
+            started = time.perf_counter()
+            with app.producer_or_acquire() as producer:
+                for i in range(args.n):
+                    item = WorkItem(job_id=job, source=Source(kind="url", location=f"http://{HOST}:{server.port}/page?n={i}"))
+                    app.send_task("newsmill.fetch", args=(payload_to_dict(item),), queue=IO_QUEUE,
+                                  producer=producer)
+            while sum(1 for _ in client.scan_iter(match=Keys(prefix).body(job, "*"), count=1000)) < args.n:
+                for process in procs.processes:
+                    if process.poll() is not None:
+                        raise SystemExit(f"a worker died: {procs.logs()}")
+                time.sleep(0.2)
+            seconds = time.perf_counter() - started
+        finally:
+            for process in procs.processes:
+                stop_process(process, grace=10)
+            app.close()
+    span = max(arrivals) - min(arrivals)
+    busiest = max(Counter(int(at) for at in arrivals).values())
+    print(f"{args.n} pages of one host at NEWSMILL_FETCH_RATE={args.rate:g} through {args.workers} io workers x "
+          f"{args.threads} threads, {args.latency * 1000:.0f} ms latency: {len(arrivals)} page requests over "
+          f"{span:.1f} s = {(len(arrivals) - 1) / span:.1f} requests/s sustained, busiest second {busiest}, "
+          f"all stored after {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
