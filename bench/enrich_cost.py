@@ -35,7 +35,7 @@ DEFAULT_FOLDER = ROOT.parent / "shared" / "corpus" / "wcxb-dev" / "html"
 def stage_costs(redis_url: str, pages: list[Path]) -> None:
     settings = Settings.from_env({}, redis_url=redis_url, prefix=f"bench-enrich-{uuid.uuid4().hex[:6]}")
     res = Resources(settings)
-    warm_up(settings.enrich)
+    warm_up(settings)
     cpu_ms: dict[str, float] = defaultdict(float)
     words_total = 0
     ok = 0

@@ -24,6 +24,7 @@ from newsmill.fetch.state import ValidatorStore
 from newsmill.ids import id_for_source_key, id_for_url
 from newsmill.record import ArticleRecord, Document, Payload, Source, Status, WorkItem, ended
 from newsmill.resources import Resources
+from newsmill.settings import Settings
 from newsmill.sinks import DeliveryOutcome
 
 Queue = Literal["io", "cpu"]
@@ -75,7 +76,7 @@ def _clean(payload: Payload, res: Resources) -> Payload:
 
     if not isinstance(payload, Document):
         raise TypeError(f"expected a Document, got {type(payload).__name__}")
-    return clean(payload)
+    return clean(payload, options=res.settings.clean)
 
 
 def _extract(payload: Payload, res: Resources) -> Payload:
@@ -137,15 +138,16 @@ def stages_for(source: Source, enrich_names: tuple[str, ...] | list[str]) -> lis
     return [first, CLEAN, EXTRACT, *(enrich_stage(n) for n in enrich_names), SINK]
 
 
-def warm_up(enrich_names: tuple[str, ...] | list[str]) -> None:
+def warm_up(settings: Settings) -> None:
     """Load what the stages load lazily (models, extractor modules), so the first article does not pay
     for it; a worker calls this before its pool forks, and the children share the pages."""
     import newsmill.clean  # noqa: F401  (imports trafilatura and lxml)
     from newsmill.extract import identify_language
 
     identify_language("warm up the language model")
-    for name in enrich_names:
-        enrichment.warm_up(name)
+    options = {"entities": settings.entities, "places": settings.geo}
+    for name in settings.enrich:
+        enrichment.warm_up(name, options.get(name))
 
 
 def _identity(payload: Payload) -> tuple[WorkItem, str, str | None]:

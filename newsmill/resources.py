@@ -19,6 +19,7 @@ from newsmill.settings import Settings
 from newsmill.sinks import Delivery, JsonlSink
 
 if TYPE_CHECKING:
+    from newsmill.enrich.dedupe import DedupIndex
     from newsmill.fetch import Fetcher
 
 
@@ -58,6 +59,13 @@ class Resources:
         return Bodies(self.redis, self.keys)
 
     @functools.cached_property
+    def dedup_index(self) -> DedupIndex:
+        """The near-duplicate index on this process's Redis client (the dedup stage's)."""
+        from newsmill.enrich.dedupe import DedupIndex, DedupOptions
+
+        return DedupIndex(self.redis, self.settings.prefix, self.settings.dedup or DedupOptions())
+
+    @functools.cached_property
     def delivery(self) -> Delivery:
         jsonl = JsonlSink(self.settings.jsonl_path) if self.settings.jsonl_path else None
         return Delivery(self.redis, self.keys, jsonl=jsonl, stream_maxlen=self.settings.stream_maxlen,
@@ -73,5 +81,5 @@ class Resources:
         delivery = self.__dict__.pop("delivery", None)
         if delivery is not None:
             delivery.close()
-        for name in ("ledger", "bodies"):
+        for name in ("ledger", "bodies", "dedup_index"):
             self.__dict__.pop(name, None)

@@ -342,8 +342,8 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
     if not (inputs or feeds or sitemaps):
         raise click.UsageError("name at least one input, --feed or --sitemap")
     discovery = _discovery(feeds, sitemaps, since)
-    environ = command_environment(broker, _choose_enrichment(enrich))
-    settings = command_settings(environ)  # every setting checked before anything starts
+    variables = command_environment(broker, _choose_enrichment(enrich))
+    settings = command_settings(variables)  # every setting checked before anything starts
     job = _Job(inputs, discovery, reprocess, sources=_plan(inputs))  # so is every input
     out = _open_output(output)
     # SIGTERM and SIGHUP end the run like Ctrl-C: through the finally blocks that stop what we started.
@@ -353,7 +353,7 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
         if broker:
             counts = _run_job(job, settings, out, timeout=timeout, pool=None)
         else:
-            counts = _run_embedded(job, environ, out, cpu_workers=cpu_workers, log_file=log_file,
+            counts = _run_embedded(job, variables, out, cpu_workers=cpu_workers, log_file=log_file,
                                    timeout=timeout)
     except KeyboardInterrupt:
         raise Exit("interrupted: stopped, and stopped everything this run started", ExitCode.INTERRUPTED) from None
@@ -383,8 +383,8 @@ def _open_output(output: str) -> IO[str]:
         raise Exit(f"cannot write -o {output}: {exc.strerror or exc}", ExitCode.ERROR) from exc
 
 
-def _run_embedded(job: _Job, environ: dict[str, str], out: IO[str], *, cpu_workers: int | None, log_file: str | None,
-                  timeout: float | None) -> JobCounts:
+def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_workers: int | None,
+                  log_file: str | None, timeout: float | None) -> JobCounts:
     """The embedded run: everything it starts lives in one temporary folder and is watched by a lifeline
     (workers/lifeline.py), so nothing outlives this process, however it ends."""
     from workers.embedded import EmbeddedError, WorkerPool, embedded_server
@@ -398,7 +398,7 @@ def _run_embedded(job: _Job, environ: dict[str, str], out: IO[str], *, cpu_worke
     try:
         with embedded_server(parent=run_dir, lifeline=lifeline) as server:
             # Temporary files of the workers (multiprocessing's pymp-*) go where the lifeline cleans.
-            env = {**environ, "NEWSMILL_BROKER_URL": server.url, "NEWSMILL_REDIS_URL": server.url,
+            env = {**variables, "NEWSMILL_BROKER_URL": server.url, "NEWSMILL_REDIS_URL": server.url,
                    "TMPDIR": str(run_dir)}
             settings = command_settings(env)
             pool.start(env=env, cpu_concurrency=cpu_workers or settings.cpu_concurrency,

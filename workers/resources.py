@@ -90,7 +90,7 @@ def _preload(sender: str, instance: Any, **_: Any) -> None:
     # inherit the loaded models. Only workers that run cpu stages need them (an io worker would carry
     # ~190 MB of models it never uses).
     if CPU_QUEUE in instance.app.amqp.queues.consume_from:
-        warm_up(resources_of(instance.app).settings.enrich)
+        warm_up(resources_of(instance.app).settings)
 
 
 @worker_process_init.connect

@@ -30,11 +30,11 @@ REGISTRY: dict[str, str] = {
     "dates": "newsmill.enrich.dates",
     "quotes": "newsmill.enrich.quotes",
     "events": "newsmill.enrich.events",
-    "dedup": "newsmill.enrich.dedup",
+    "dedup": "newsmill.enrich.dedupe.stage",
 }
-"""Stage name → module holding ``enrich(record) -> record`` (and optionally ``warm_up()``, and
-``enrich_with_resources(record, res)`` for stages that need the process's shared resources, such as the
-Redis client of the near-duplicate index)."""
+"""Stage name → module holding ``enrich(record) -> record`` (and optionally ``warm_up()``), or
+``enrich_with_resources(record, res)`` for stages that need the process's shared resources or options
+from its settings (the near-duplicate index on the process's Redis client, the spaCy model to load)."""
 
 
 def get(name: str) -> EnrichFn:
@@ -43,7 +43,9 @@ def get(name: str) -> EnrichFn:
     except KeyError:
         raise ValueError(f"unknown enrichment stage {name!r}; known: {', '.join(sorted(REGISTRY))}") from None
     module = importlib.import_module(module_name)
-    fn: EnrichFn = module.enrich
+    fn: EnrichFn | None = getattr(module, "enrich", None)
+    if fn is None:
+        raise ValueError(f"enrichment stage {name!r} needs a process's resources: run it through runner()")
     return fn
 
 
@@ -58,9 +60,13 @@ def runner(name: str) -> RunnerFn:
     return lambda record, _res: plain(record)
 
 
-def warm_up(name: str) -> None:
-    """Load the stage's models now (called before a worker's pool forks)."""
+def warm_up(name: str, options: object | None = None) -> None:
+    """Load the stage's models now (called before a worker's pool forks), with the stage's options from
+    the settings if it has any (the spaCy model to load, the place index to read)."""
     module = importlib.import_module(REGISTRY[name])
     hook = getattr(module, "warm_up", None)
     if callable(hook):
-        hook()
+        if options is None:
+            hook()
+        else:
+            hook(options)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -31,6 +30,8 @@ from newsmill.timing import Stopwatch
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span
+
+    from newsmill.resources import Resources
 
 VERSION = stage_version("entities")
 PREFERRED_MODEL = "en_core_web_sm"
@@ -67,11 +68,6 @@ class EntityOptions:
     labels: frozenset[str] = NAMED_LABELS
     gazetteer: bool = True
     batch_size: int = 64
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> EntityOptions:
-        env = os.environ if environ is None else environ
-        return cls(model=env.get("NEWSMILL_SPACY_MODEL") or None)
 
     @property
     def model_name(self) -> str:
@@ -113,14 +109,13 @@ def load_pipeline(model: str) -> Language:
     return nlp
 
 
-@functools.cache
-def _default_options() -> EntityOptions:
-    return EntityOptions.from_env()
+DEFAULT_OPTIONS = EntityOptions()
+"""The model to run comes from the settings (``NEWSMILL_SPACY_MODEL``), through :func:`enrich_with_resources`."""
 
 
 def warm_up(options: EntityOptions | None = None) -> None:
     """Load the model (and the place index the gazetteer check uses) before the worker forks."""
-    chosen = options or _default_options()
+    chosen = options or DEFAULT_OPTIONS
     load_pipeline(chosen.model_name)
     if chosen.gazetteer:
         shared_index()
@@ -215,7 +210,7 @@ def _skip_reason(record: ArticleRecord, language: str) -> str | None:
 def enrich(record: ArticleRecord, options: EntityOptions | None = None) -> ArticleRecord:
     """The record with ``entities`` (null, with a skip reason, when the stage cannot run)."""
     watch = Stopwatch()
-    chosen = options or _default_options()
+    chosen = options or DEFAULT_OPTIONS
     nlp = load_pipeline(chosen.model_name)
     model = f"spacy {nlp.meta.get('lang')}_{nlp.meta.get('name')} {nlp.meta.get('version')}"
     skipped = _skip_reason(record, str(nlp.lang))
@@ -223,3 +218,8 @@ def enrich(record: ArticleRecord, options: EntityOptions | None = None) -> Artic
     run = StageRun(stage="enrich.entities", version=f"{VERSION}; {model}", duration_ms=watch.ms,
                    fields={} if skipped else {"entities": model}, skipped=skipped)
     return record.with_stage(run, extra={**record.extra, "entities": entities})
+
+
+def enrich_with_resources(record: ArticleRecord, res: Resources) -> ArticleRecord:
+    """The pipeline's entry point: :func:`enrich` with the options of the process's settings."""
+    return enrich(record, res.settings.entities)

@@ -8,20 +8,24 @@ primary country are in :mod:`newsmill.enrich.geo.resolve`; the index in :mod:`ne
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsmill import stage_version
 from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
+from newsmill.enrich.geo.index import GeoOptions
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
+
+if TYPE_CHECKING:
+    from newsmill.resources import Resources
 
 VERSION = stage_version("places")
 PLACE_LABELS = frozenset(("GPE", "LOC"))
 
 
-def warm_up() -> None:
+def warm_up(options: GeoOptions | None = None) -> None:
     """Load the place index before the worker forks (its pages are then shared by the children)."""
-    shared_index()
+    shared_index(options)
 
 
 def mentions(record: ArticleRecord) -> list[Mention] | None:
@@ -60,3 +64,8 @@ def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecor
                    fields={} if found is None else {"places": tool, "country": tool},
                    skipped="no_entities" if found is None else None)
     return record.with_stage(run, extra={**record.extra, "places": places, "country": country})
+
+
+def enrich_with_resources(record: ArticleRecord, res: Resources) -> ArticleRecord:
+    """The pipeline's entry point: the place index the process's settings choose (``NEWSMILL_GEO_*``)."""
+    return enrich(record, shared_index(res.settings.geo))

@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from newsmill.enrich.keywords import UNSEGMENTED, stopwords
 from newsmill.enrich.sentences import sentences
 from newsmill.record import ArticleRecord, StageRun
 from newsmill.timing import Stopwatch
+
+if TYPE_CHECKING:
+    from newsmill.resources import Resources
 
 STAGE = "enrich.summary"
 VERSION = stage_version("summary", "numpy")
@@ -136,3 +140,8 @@ def enrich(record: ArticleRecord, options: SummaryOptions = DEFAULT_OPTIONS) -> 
     fields = {"summary": "newsmill.enrich.summary (textrank)"} if summary is not None else {}
     run = StageRun(stage=STAGE, version=VERSION, duration_ms=watch.ms, fields=fields, skipped=skipped)
     return record.with_stage(run, extra={**record.extra, "summary": summary})
+
+
+def enrich_with_resources(record: ArticleRecord, res: Resources) -> ArticleRecord:
+    """The pipeline's entry point: :func:`enrich` with the options of the process's settings."""
+    return enrich(record, res.settings.summary or DEFAULT_OPTIONS)

@@ -22,6 +22,7 @@ from newsmill.fetch import challenge, taxonomy
 from newsmill.fetch.addresses import AddressPolicy, BlockedAddress
 from newsmill.fetch.body import ACCEPT_ENCODING, BodyError, read_limited
 from newsmill.fetch.content import FEED_TYPES, HTML_TYPES, SITEMAP_TYPES, check_body, check_media_type, media_type
+from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.ratelimit import SHORT_WAIT, HostRateLimiter, parse_domain_rates
 from newsmill.fetch.resolver import ResolveError, Resolver, build_resolver, resolve_host
 from newsmill.fetch.responses import check_status, transport_failure
@@ -36,7 +37,6 @@ from newsmill.fetch.robots import (
 )
 from newsmill.fetch.state import Resume, ResumeStore, Validators, ValidatorStore
 from newsmill.fetch.transport import deadline_scope, guarded_client
-from newsmill.settings import FetchOptions
 
 _SHORT_WAITS = 4
 """Short waits slept off in-thread for one slot before the fetch is deferred instead."""

@@ -15,8 +15,8 @@ import redis
 
 from newsmill.fetch import Fetcher
 from newsmill.fetch.discovery import DiscoveryError, DiscoveryOptions, discover, feed_entry_dates, parse_sitemap
+from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.state import SeenUrls
-from newsmill.settings import FetchOptions
 from tests.conftest import ROOT
 from tests.fetch.sites import Site
 from tests.httpserver import HTTPTestServer, page

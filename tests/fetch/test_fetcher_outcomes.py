@@ -12,7 +12,7 @@ import redis
 
 from newsmill.errors import Drop, Failure, Retryable, Unchanged
 from newsmill.fetch import FetchDeferred, Fetcher
-from newsmill.settings import FetchOptions
+from newsmill.fetch.options import FetchOptions
 from tests.fetch.sites import (
     CHALLENGE,
     RUSSIAN,

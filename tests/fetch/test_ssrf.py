@@ -15,7 +15,7 @@ import redis
 from newsmill.errors import Drop
 from newsmill.fetch import AddressPolicy, Fetcher, StaticResolver, is_public, literal_ip
 from newsmill.fetch.addresses import BlockedAddress, parse_allow_entry
-from newsmill.settings import FetchOptions
+from newsmill.fetch.options import FetchOptions
 
 
 class Sentinel:

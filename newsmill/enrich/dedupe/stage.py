@@ -5,11 +5,14 @@ lightly edited reposts) by MinHash LSH over word shingles. The index lives in Re
 process on every host shares it (:mod:`newsmill.enrich.dedupe.index`). A copy is not dropped: it stays
 ``ok`` with ``duplicate_of`` naming the earlier article, so consumers can count a wire story once and
 still keep every copy. The stage never fails an article: it skips with a reason instead.
+
+The pipeline calls :func:`enrich_with_resources`: the index is the process's, on its resources
+(:attr:`newsmill.resources.Resources.dedup_index`), built from the settings it was given.
 """
 
 from __future__ import annotations
 
-import weakref
+from typing import TYPE_CHECKING
 
 import redis
 import structlog
@@ -18,7 +21,9 @@ from newsmill import stage_version
 from newsmill.enrich.dedupe import DedupIndex, DedupOptions, Match, signature, words
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.resources import Resources
+
+if TYPE_CHECKING:
+    from newsmill.resources import Resources
 from newsmill.timing import Stopwatch
 
 VERSION = stage_version("dedup", "datasketch")
@@ -27,11 +32,6 @@ _PRODUCER = "newsmill.enrich.dedup"
 _DEFAULT_OPTIONS = DedupOptions()
 
 log = structlog.get_logger("newsmill.enrich.dedup")
-
-_process_index: DedupIndex | None = None
-"""This process's index handle for :func:`enrich`, built on first use (after a worker's fork)."""
-_indexes: weakref.WeakKeyDictionary[Resources, DedupIndex] = weakref.WeakKeyDictionary()
-"""Index handles on the pipeline's per-process resources (one Redis client per process)."""
 
 
 def enrich_with(record: ArticleRecord, *, redis: redis.Redis, prefix: str,
@@ -42,24 +42,9 @@ def enrich_with(record: ArticleRecord, *, redis: redis.Redis, prefix: str,
 
 
 def enrich_with_resources(record: ArticleRecord, res: Resources) -> ArticleRecord:
-    """The pipeline's entry point: the worker process's own Redis client and key prefix."""
-    index = _indexes.get(res)
-    if index is None:
-        index = _indexes[res] = DedupIndex(res.redis, res.settings.prefix, _DEFAULT_OPTIONS)
-    return _enrich(record, index, _DEFAULT_OPTIONS)
-
-
-def enrich(record: ArticleRecord) -> ArticleRecord:
-    """The registry's entry point: :func:`enrich_with` on this process's client and the configured
-    prefix (``NEWSMILL_REDIS_URL``, ``NEWSMILL_PREFIX``)."""
-    global _process_index
-    if _process_index is None:
-        from newsmill.resources import Resources
-        from newsmill.settings import Settings
-
-        settings = Settings.from_env()
-        _process_index = DedupIndex(Resources(settings).redis, settings.prefix, _DEFAULT_OPTIONS)
-    return _enrich(record, _process_index, _DEFAULT_OPTIONS)
+    """The pipeline's entry point: the index on the process's resources (its Redis client, prefix and
+    dedup options)."""
+    return _enrich(record, res.dedup_index, res.settings.dedup or _DEFAULT_OPTIONS)
 
 
 def warm_up() -> None:
