@@ -93,16 +93,24 @@ def _preload(sender: str, instance: Any, **_: Any) -> None:
         warm_up(resources_of(instance.app).settings)
 
 
-@worker_process_init.connect
-def _after_fork(**_: Any) -> None:
-    # Celery made the child's app current (celery.concurrency.prefork.process_initializer) just before.
+def _current_process_resources() -> ProcessResources | None:
+    # Celery makes a pool child's app current (celery.concurrency.prefork.process_initializer) before it
+    # sends worker_process_init; another app's pool (not newsmill's) is none of our business.
     from celery import current_app
 
-    resources_of(current_app).after_fork()
+    found = getattr(current_app, "process_resources", None)
+    return found if isinstance(found, ProcessResources) else None
+
+
+@worker_process_init.connect
+def _after_fork(**_: Any) -> None:
+    resources = _current_process_resources()
+    if resources is not None:
+        resources.after_fork()
 
 
 @worker_process_shutdown.connect
 def _on_shutdown(**_: Any) -> None:
-    from celery import current_app
-
-    resources_of(current_app).close()
+    resources = _current_process_resources()
+    if resources is not None:
+        resources.close()

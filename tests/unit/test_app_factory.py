@@ -6,10 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from newsmill.record import Source, WorkItem
 from newsmill.settings import Settings
 from tasks.chains import article_chain
 from workers.app import make_app
+from workers.resources import ResourcesNotStarted
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,3 +73,19 @@ def test_celery_minus_a_finds_an_app_built_from_the_environment() -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True,
                          cwd=ROOT)
     assert out.stdout.strip() == "from-env:"
+
+
+def test_worker_resources_exist_only_once_the_worker_started() -> None:
+    """Tasks get the resources the worker built at start-up (from the app's settings); a pool child
+    builds its own after the fork instead of sharing the parent's sockets."""
+    app = make_app(Settings(prefix="started"))
+    try:
+        with pytest.raises(ResourcesNotStarted):
+            app.process_resources.get()
+        parent = app.process_resources.start()
+        assert app.process_resources.get() is parent and parent.settings is app.settings
+        app.process_resources.after_fork()
+        assert app.process_resources.get() is not parent
+    finally:
+        app.process_resources.close()
+        app.close()
