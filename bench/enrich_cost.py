@@ -35,7 +35,7 @@ DEFAULT_FOLDER = ROOT.parent / "shared" / "corpus" / "wcxb-dev" / "html"
 def stage_costs(redis_url: str, pages: list[Path]) -> None:
     settings = Settings.from_env({}, redis_url=redis_url, prefix=f"bench-enrich-{uuid.uuid4().hex[:6]}")
     res = Resources(settings)
-    warm_up(settings.enrich)
+    warm_up(settings)
     cpu_ms: dict[str, float] = defaultdict(float)
     words_total = 0
     ok = 0
@@ -76,6 +76,7 @@ def worker_memory(redis_url: str, pages: list[Path]) -> None:
                        "NEWSMILL_PREFIX": prefix, "NEWSMILL_LOG_LEVEL": "WARNING"})
     settings = Settings.from_env()
     from tasks.chains import enqueue_sources
+    from workers.app import make_app
 
     jobs = JobStore(redis.Redis.from_url(redis_url), Keys(prefix))
     log_file = Path(tempfile.mkstemp(prefix="newsmill-bench-", suffix=".log")[1])
@@ -96,7 +97,8 @@ def worker_memory(redis_url: str, pages: list[Path]) -> None:
               + ", ".join(f"{v:.0f}" for v in rss_mb()))
         job_id = "bench-mem-" + uuid.uuid4().hex
         jobs.create(job_id, inputs=[])
-        enqueue_sources(job_id, (Source("file", str(p)) for p in pages), settings, jobs)
+        enqueue_sources(job_id, (Source("file", str(p)) for p in pages), settings, jobs,
+                        Resources(settings), app=make_app(settings))
         while not jobs.counts(job_id).finished:
             pool.check_alive()
             time.sleep(0.2)

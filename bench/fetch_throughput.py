@@ -74,7 +74,10 @@ def main() -> None:
         for _ in range(args.workers):
             procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
         procs.wait_ready()
-        from workers.app import app  # configured from the environment above, like the workers
+        from newsmill.settings import Settings
+        from workers.app import make_app
+
+        app = make_app(Settings.from_env())  # from the environment above, like the workers
 
 
         def run(count: int, tag: str) -> float:

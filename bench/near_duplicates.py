@@ -2,7 +2,7 @@
 
 Takes N article texts (``main_content`` of ``page_type`` article) from the WCXB dev corpus (Web Content
 eXtraction Benchmark, Murrough Foley, 2026, CC-BY-4.0), indexes them through
-:func:`newsmill.enrich.dedup.enrich_with`, then plants copies of a random subset (fixed seed) — words
+:func:`newsmill.enrich.dedupe.stage.enrich_with`, then plants copies of a random subset (fixed seed) — words
 edited at 2 %, 5 % and 10 % (replaced, inserted or deleted), a teaser paragraph from another article
 appended, an exact copy reflowed — and queries held-out articles that have no copy in the index. Prints
 precision and recall per kind of copy and overall, the true word-shingle Jaccard of the copies, and ms
@@ -32,9 +32,9 @@ import redis
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsmill.enrich.dedup import enrich_with  # noqa: E402
 from newsmill.enrich.dedupe import DedupOptions, words  # noqa: E402
 from newsmill.enrich.dedupe.shingles import shingles  # noqa: E402
+from newsmill.enrich.dedupe.stage import enrich_with  # noqa: E402
 from newsmill.ids import content_hash, id_for_content  # noqa: E402
 from newsmill.record import ArticleRecord, Source  # noqa: E402
 

@@ -107,8 +107,8 @@ BENCH_PREFIX = f"bench-b-{uuid.uuid4().hex[:6]}"
 def bench_distributed(redis_url: str, pages: list[Path], cores: int, granularity: str) -> float:
     from workers.embedded import WorkerPool
 
-    # One prefix for every distributed run of this process: the producer's Celery app (workers.app) is
-    # configured once, at its first import, and its queue names carry the prefix.
+    # One prefix for every distributed run of this process (each run builds its own producer app from
+    # its settings, so a new prefix per run would work too).
     prefix = BENCH_PREFIX
     os.environ.update({"NEWSMILL_BROKER_URL": redis_url, "NEWSMILL_REDIS_URL": redis_url,
                        "NEWSMILL_PREFIX": prefix, "NEWSMILL_LOG_LEVEL": "WARNING",
@@ -118,10 +118,12 @@ def bench_distributed(redis_url: str, pages: list[Path], cores: int, granularity
     import redis
 
     from tasks.chains import enqueue_sources
+    from workers.app import make_app
 
     client = redis.Redis.from_url(redis_url)
     jobs = JobStore(client, Keys(prefix))
     res = Resources(settings, redis_client=client)
+    app = make_app(settings)
     log_file = Path(tempfile.mkstemp(prefix="newsmill-bench-", suffix=".log")[1])
     pool = WorkerPool()
     pool.start(env=dict(os.environ), cpu_concurrency=cores, io_concurrency=8, log_file=log_file)
@@ -130,7 +132,7 @@ def bench_distributed(redis_url: str, pages: list[Path], cores: int, granularity
             job_id = "bench-b-" + uuid.uuid4().hex
             jobs.create(job_id, inputs=[])
             start = time.perf_counter()
-            enqueue_sources(job_id, (Source("file", str(p)) for p in paths), settings, jobs, res)
+            enqueue_sources(job_id, (Source("file", str(p)) for p in paths), settings, jobs, res, app=app)
             while not jobs.counts(job_id).finished:
                 pool.check_alive()
                 time.sleep(0.02)

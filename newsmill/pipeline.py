@@ -24,6 +24,7 @@ from newsmill.ids import id_for_source_key, id_for_url
 from newsmill.load import load_file
 from newsmill.record import ArticleRecord, Document, Payload, Source, StageRun, Status, WorkItem, ended
 from newsmill.resources import Resources
+from newsmill.settings import Settings
 from newsmill.sinks import DeliveryOutcome
 from newsmill.timing import Stopwatch
 
@@ -77,17 +78,36 @@ def _clean(payload: Payload, res: Resources) -> Payload:
 
     if not isinstance(payload, Document):
         raise TypeError(f"expected a Document, got {type(payload).__name__}")
-    return clean(payload)
+    return clean(payload, options=res.settings.clean)
 
 
 def _extract(payload: Payload, res: Resources) -> Payload:
     return extract(_expect_record(payload))
 
 
+def _enrich_with(name: str, record: ArticleRecord, res: Resources) -> ArticleRecord:
+    """Run enrichment ``name`` with what it takes from this process: its options from the settings, the
+    shared index from the resources. The imports are here, not at the top, so that a worker loads spaCy,
+    numpy or datasketch only for the stages it runs."""
+    if name == "entities":
+        from newsmill.enrich import entities
+        return entities.enrich(record, res.settings.entities)
+    if name == "places":
+        from newsmill.enrich import places
+        from newsmill.enrich.geo import shared_index
+        return places.enrich(record, shared_index(res.settings.geo))
+    if name == "summary":
+        from newsmill.enrich import summary
+        return summary.enrich(record, res.settings.summary or summary.DEFAULT_OPTIONS)
+    if name == "dedup":
+        from newsmill.enrich.dedupe import stage as dedup
+        return dedup.enrich(record, res.dedup_index, res.settings.dedup)
+    return enrichment.get(name)(record)
+
+
 def _enrich_stage(name: str) -> StageFn:
-    # Resolved on first use: registering every stage must not import every model library.
     def run(payload: Payload, res: Resources) -> Payload:
-        return enrichment.runner(name)(_expect_record(payload), res)
+        return _enrich_with(name, _expect_record(payload), res)
 
     return run
 
@@ -135,14 +155,15 @@ def stages_for(source: Source, enrich_names: tuple[str, ...] | list[str]) -> lis
     return [first, CLEAN, EXTRACT, *(enrich_stage(n) for n in enrich_names), SINK]
 
 
-def warm_up(enrich_names: tuple[str, ...] | list[str]) -> None:
+def warm_up(settings: Settings) -> None:
     """Load what the stages load lazily (models, extractor modules), so the first article does not pay
     for it; a worker calls this before its pool forks, and the children share the pages."""
     import newsmill.clean  # noqa: F401  (imports trafilatura and lxml; see _clean)
 
     identify_language("warm up the language model")
-    for name in enrich_names:
-        enrichment.warm_up(name)
+    options = {"entities": settings.entities, "places": settings.geo}
+    for name in settings.enrich:
+        enrichment.warm_up(name, options.get(name))
 
 
 def _identity(payload: Payload) -> tuple[WorkItem, str, str | None]:

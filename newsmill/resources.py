@@ -19,7 +19,8 @@ from newsmill.settings import Settings
 from newsmill.sinks import Delivery, JsonlSink
 
 if TYPE_CHECKING:
-    from newsmill.fetch import Fetcher
+    from newsmill.enrich.dedupe import DedupIndex
+    from newsmill.fetch.fetcher import Fetcher
 
 
 class Resources:
@@ -37,7 +38,7 @@ class Resources:
         if self._fetcher is None:
             with self._lock:
                 if self._fetcher is None:
-                    from newsmill.fetch import Fetcher
+                    from newsmill.fetch.fetcher import Fetcher
 
                     self._fetcher = Fetcher(self.settings.fetch, redis_client=self.redis,
                                             prefix=self.settings.prefix)
@@ -58,6 +59,13 @@ class Resources:
         return Bodies(self.redis, self.keys)
 
     @functools.cached_property
+    def dedup_index(self) -> DedupIndex:
+        """The near-duplicate index on this process's Redis client (the dedup stage's)."""
+        from newsmill.enrich.dedupe import DedupIndex, DedupOptions
+
+        return DedupIndex(self.redis, self.settings.prefix, self.settings.dedup or DedupOptions())
+
+    @functools.cached_property
     def delivery(self) -> Delivery:
         jsonl = JsonlSink(self.settings.jsonl_path) if self.settings.jsonl_path else None
         return Delivery(self.redis, self.keys, jsonl=jsonl, stream_maxlen=self.settings.stream_maxlen,
@@ -73,5 +81,5 @@ class Resources:
         delivery = self.__dict__.pop("delivery", None)
         if delivery is not None:
             delivery.close()
-        for name in ("ledger", "bodies"):
+        for name in ("ledger", "bodies", "dedup_index"):
             self.__dict__.pop(name, None)

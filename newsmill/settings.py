@@ -5,13 +5,28 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from newsmill.enrich import REGISTRY
+from newsmill.fetch.addresses import AddressPolicy
+from newsmill.fetch.options import DEFAULT_USER_AGENT, FetchOptions
+from newsmill.fetch.ratelimit import parse_domain_rates
+from newsmill.fetch.resolver import build_resolver
 from newsmill.retry import RetryPolicy
 
+if TYPE_CHECKING:
+    # Imported when a variable of theirs is set (see _stage_options): importing the stages' packages would
+    # load trafilatura, numpy and datasketch into every command, `newsmill status` included.
+    from newsmill.clean.options import CleanOptions
+    from newsmill.enrich.dedupe.options import DedupOptions
+    from newsmill.enrich.entities import EntityOptions
+    from newsmill.enrich.geo.index import GeoOptions
+    from newsmill.enrich.summary import SummaryOptions
+
+__all__ = ["DEFAULT_REDIS_URL", "DEFAULT_USER_AGENT", "FetchOptions", "Settings", "SettingsError", "mask_url"]
+
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-DEFAULT_USER_AGENT = "newsmill/0.1 (+https://github.com/newsmill/newsmill)"
 
 
 class SettingsError(ValueError):
@@ -84,6 +99,21 @@ class _Env:
             return None
         return raw
 
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        value = raw.lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        self._bad(name, raw, "one of 1, true, yes, on, 0, false, no, off")
+        return default
+
+    def any_set(self, *names: str) -> bool:
+        return any(self._raw(name) is not None for name in names)
+
     def names(self, name: str, default: tuple[str, ...], known: tuple[str, ...] | None = None) -> tuple[str, ...]:
         raw = self.env.get(name)
         if raw is None:
@@ -123,33 +153,6 @@ def mask_url(url: str) -> str:
 BROKER_SCHEMES = ("redis", "rediss", "unix", "amqp", "amqps", "pyamqp")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-
-
-@dataclass(frozen=True)
-class FetchOptions:
-    """How the plain fetcher talks to web servers."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    user_agent: str = DEFAULT_USER_AGENT
-    deadline: float = 30.0
-    """Wall-clock seconds one fetch may take in total (every hop, every byte), whatever the server does."""
-    allow_addresses: tuple[str, ...] = ()
-    """Addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``127.0.0.1:8080`` for one port) exempt
-    from the SSRF guard. Empty: every private, loopback, link-local, … address is refused."""
-    resolve: tuple[str, ...] = ()
-    """Static host overrides ``host=address`` (like curl's ``--resolve``); the guard still checks them."""
-    rate: float = 1.0
-    """Requests per second per host, shared by every worker."""
-    domain_rates: tuple[str, ...] = ()
-    """Per-domain rates ``domain=requests_per_second``; a domain covers its subdomains."""
-    robots_ttl: float = 24 * 3600.0
-    """How long a robots.txt stays cached in Redis (RFC 9309 caps this at 24 hours)."""
-    seen_window: float = 24 * 3600.0
-    """Discovered URLs seen by an earlier job this recently are not enqueued again (0: per job only)."""
-    max_connections: int = 100
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,16 @@ class Settings:
     cpu_concurrency: int = max(1, os.cpu_count() or 1)
     log_format: str = "auto"
     log_level: str = "INFO"
+    clean: CleanOptions | None = None
+    """Options of the clean stage (``NEWSMILL_CLEAN_*``); ``None``: the stage's defaults."""
+    entities: EntityOptions | None = None
+    """Options of the entities stage (``NEWSMILL_SPACY_MODEL``); ``None``: the stage's defaults."""
+    summary: SummaryOptions | None = None
+    """Options of the summary stage (``NEWSMILL_SUMMARY_*``); ``None``: the stage's defaults."""
+    geo: GeoOptions | None = None
+    """Options of the place index the places stage resolves with (``NEWSMILL_GEO_*``); ``None``: defaults."""
+    dedup: DedupOptions | None = None
+    """Options of the near-duplicate stage (``NEWSMILL_DEDUP_*``); ``None``: the stage's defaults."""
 
     @property
     def effective_broker_url(self) -> str:
@@ -232,12 +245,6 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         """Settings from the environment, every variable validated here, at start-up: raises
         :class:`SettingsError` naming each bad variable, its value and what it accepts."""
-        # Imported here: the fetch parsers import this module for FetchOptions.
-        from newsmill.enrich import REGISTRY
-        from newsmill.fetch.addresses import AddressPolicy
-        from newsmill.fetch.ratelimit import parse_domain_rates
-        from newsmill.fetch.resolver import build_resolver
-
         read = _Env(dict(os.environ if environ is None else environ))
         broker = read.url("NEWSMILL_BROKER_URL", BROKER_SCHEMES)
         redis_default = broker if broker and broker.lower().startswith(("redis://", "rediss://", "unix://")) \
@@ -292,6 +299,7 @@ class Settings:
             log_level=read.choice("NEWSMILL_LOG_LEVEL", defaults.log_level.upper(), LOG_LEVELS + tuple(
                 level.lower() for level in LOG_LEVELS)).upper(),
         )
+        settings = replace(settings, **_stage_options(read))
         hard, soft = settings.hard_time_limit, settings.soft_time_limit
         if soft and soft >= hard and not read.problems:
             read.problems.append(f"NEWSMILL_SOFT_TIME_LIMIT={soft:g} is not valid: expected less than "
@@ -299,3 +307,53 @@ class Settings:
         if read.problems:
             raise SettingsError(read.problems)
         return replace(settings, **overrides) if overrides else settings
+
+
+CLEAN_FAVOURS = ("balanced", "precision", "recall")
+
+
+def _stage_options(read: _Env) -> dict[str, Any]:
+    """The stages' option objects, for the stages whose variables are set (the others keep ``None``)."""
+    found: dict[str, Any] = {}
+    if read.any_set("NEWSMILL_CLEAN_MIN_TEXT_CHARS", "NEWSMILL_CLEAN_FAVOR", "NEWSMILL_CLEAN_FAST",
+                    "NEWSMILL_CLEAN_INCLUDE_TABLES", "NEWSMILL_CLEAN_INCLUDE_COMMENTS"):
+        from newsmill.clean.options import CleanOptions
+
+        favour = read.choice("NEWSMILL_CLEAN_FAVOR", "balanced", CLEAN_FAVOURS, fold=True)
+        found["clean"] = CleanOptions(
+            min_text_chars=read.integer("NEWSMILL_CLEAN_MIN_TEXT_CHARS", CleanOptions.min_text_chars),
+            favor_precision=favour == "precision", favor_recall=favour == "recall",
+            fast=read.flag("NEWSMILL_CLEAN_FAST", CleanOptions.fast),
+            include_tables=read.flag("NEWSMILL_CLEAN_INCLUDE_TABLES", CleanOptions.include_tables),
+            include_comments=read.flag("NEWSMILL_CLEAN_INCLUDE_COMMENTS", CleanOptions.include_comments))
+    if read.any_set("NEWSMILL_SPACY_MODEL"):
+        from newsmill.enrich.entities import EntityOptions
+
+        found["entities"] = EntityOptions(model=read.env["NEWSMILL_SPACY_MODEL"].strip())
+    if read.any_set("NEWSMILL_SUMMARY_MIN_SENTENCES", "NEWSMILL_SUMMARY_LONG_ARTICLE"):
+        from newsmill.enrich.summary import SummaryOptions
+
+        found["summary"] = SummaryOptions(
+            min_sentences=read.integer("NEWSMILL_SUMMARY_MIN_SENTENCES", SummaryOptions.min_sentences, minimum=1),
+            long_article=read.integer("NEWSMILL_SUMMARY_LONG_ARTICLE", SummaryOptions.long_article, minimum=1))
+    if read.any_set("NEWSMILL_GEO_MIN_CITY_POPULATION"):
+        from newsmill.enrich.geo.index import CITY_POPULATIONS, GeoOptions
+
+        population = read.choice("NEWSMILL_GEO_MIN_CITY_POPULATION", str(GeoOptions.min_city_population),
+                                 tuple(str(p) for p in CITY_POPULATIONS))
+        found["geo"] = GeoOptions(min_city_population=int(population))
+    if read.any_set("NEWSMILL_DEDUP_THRESHOLD", "NEWSMILL_DEDUP_MIN_WORDS", "NEWSMILL_DEDUP_WINDOW",
+                    "NEWSMILL_DEDUP_MAX_CANDIDATES"):
+        from newsmill.enrich.dedupe.options import DedupOptions
+
+        threshold = read.number("NEWSMILL_DEDUP_THRESHOLD", DedupOptions.threshold, above=True)
+        if threshold > 1.0:
+            read.problems.append(f"NEWSMILL_DEDUP_THRESHOLD={threshold:g} is not valid: expected a number > 0 "
+                                 "and <= 1")
+            threshold = DedupOptions.threshold
+        found["dedup"] = DedupOptions(
+            threshold=threshold,
+            min_words=read.integer("NEWSMILL_DEDUP_MIN_WORDS", DedupOptions.min_words, minimum=1),
+            ttl_seconds=int(read.number("NEWSMILL_DEDUP_WINDOW", DedupOptions.ttl_seconds, minimum=1.0)),
+            max_candidates=read.integer("NEWSMILL_DEDUP_MAX_CANDIDATES", DedupOptions.max_candidates, minimum=1))
+    return found

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from celery import chain
+from celery import Celery, chain
 from celery.canvas import Signature
 
 from newsmill.jobs import JobStore
@@ -16,8 +16,8 @@ from newsmill.pipeline import SINK, Stage, stages_for
 from newsmill.record import Source, WorkItem, payload_to_dict
 from newsmill.resources import Resources
 from newsmill.settings import Settings
-from tasks.stages import GROUP_TASKS, STAGES, TASKS, stage_lost
-from workers.config import CPU_QUEUE, IO_QUEUE
+from tasks.queues import queue_name
+from tasks.stages import LOST_HANDLER_NAME, STAGES, group_task_name, task_name
 
 ENQUEUE_BATCH = 200
 """Inputs registered in the ledger (and counted) per round trip, before their messages go out."""
@@ -35,28 +35,28 @@ def _steps(stages: Sequence[Stage], granularity: str) -> list[list[Stage]]:
     return runs
 
 
-def article_chain(item: WorkItem, settings: Settings, *, stages: Sequence[Stage] | None = None,
+def article_chain(item: WorkItem, settings: Settings, app: Celery, *, stages: Sequence[Stage] | None = None,
                   message: dict[str, Any] | None = None, drive: int = 0) -> Signature:
-    """The chain for one input, from its first stage or (a re-drive) from ``stages[0]`` with ``message``.
-    Each step carries an errback that records the input as ``failed`` if the step is killed by the hard
-    time limit."""
+    """The chain for one input on ``app`` (whose tasks :func:`tasks.stages.register` added), from its
+    first stage or (a re-drive) from ``stages[0]`` with ``message``. Each step carries an errback that
+    records the input as ``failed`` if the step is killed by the hard time limit."""
     stages = list(stages) if stages is not None else stages_for(item.source, settings.enrich)
     first = {**(message if message is not None else payload_to_dict(item)), "drive": drive}
     signatures = []
     for index, step in enumerate(_steps(stages, settings.task_granularity)):
         args = (first,) if index == 0 else ()
         if len(step) == 1:
-            sig = TASKS[step[0].name].s(*args)
+            sig = app.signature(task_name(step[0]), args)
         else:
-            queue = IO_QUEUE if step[0].queue == "io" else CPU_QUEUE
-            sig = GROUP_TASKS[queue].s(*args, names=[stage.name for stage in step])
-        sig.link_error(stage_lost.s(item.to_dict(), "+".join(stage.name for stage in step)))
+            sig = app.signature(group_task_name(queue_name(step[0].queue)), args,
+                                {"names": [stage.name for stage in step]})
+        sig.link_error(app.signature(LOST_HANDLER_NAME, (item.to_dict(), "+".join(stage.name for stage in step))))
         signatures.append(sig)
-    return chain(*signatures)
+    return chain(*signatures, app=app)
 
 
 def enqueue_sources(job_id: str, sources: Iterable[Source], settings: Settings, jobs: JobStore,
-                    res: Resources) -> int:
+                    res: Resources, *, app: Celery) -> int:
     """Enqueue one chain per source. Each batch is first registered in the progress ledger, which also
     counts it as enqueued, so the job can never look finished while inputs are still being enqueued,
     and a message that does not go out is published later by the reconciler, not forgotten."""
@@ -71,7 +71,7 @@ def enqueue_sources(job_id: str, sources: Iterable[Source], settings: Settings, 
         fresh = res.ledger.register(job_id, batch, grace=settings.reconcile_grace)
         for registered, is_new in zip(batch, fresh, strict=True):
             if is_new:
-                article_chain(registered.item, settings).apply_async()
+                article_chain(registered.item, settings, app).apply_async()
                 total += 1
         batch.clear()
 
@@ -85,7 +85,8 @@ def enqueue_sources(job_id: str, sources: Iterable[Source], settings: Settings, 
     return total
 
 
-def redrive(registered: Registered, entry: Entry, drive: int, settings: Settings, res: Resources) -> str:
+def redrive(registered: Registered, entry: Entry, drive: int, settings: Settings, res: Resources,
+            app: Celery) -> str:
     """Publish a new drive of a stalled input; returns the stage it starts at. From the stored document
     (the clean stage on) when the input got that far and the document is still there, else from its
     source."""
@@ -96,7 +97,7 @@ def redrive(registered: Registered, entry: Entry, drive: int, settings: Settings
     if reached >= 1:
         stored = res.bodies.stored_message(item.job_id, item.source)
         if stored is not None:
-            article_chain(item, settings, stages=stages[1:], message=stored, drive=drive).apply_async()
+            article_chain(item, settings, app, stages=stages[1:], message=stored, drive=drive).apply_async()
             return names[1]
-    article_chain(item, settings, stages=stages, drive=drive).apply_async()
+    article_chain(item, settings, app, stages=stages, drive=drive).apply_async()
     return names[0]

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import redis
 import structlog
-from celery import Task
+from celery import Celery, Task
 from celery.exceptions import Reject, SoftTimeLimitExceeded, TimeLimitExceeded
 
 from newsmill import enrich as enrichment
@@ -28,10 +30,7 @@ from newsmill.ledger import Registered
 from newsmill.pipeline import SINK, Stage, all_stages, dead_letter, end_record, run_stage, stages_for
 from newsmill.record import ArticleRecord, Document, Payload, WorkItem, payload_from_dict, payload_to_dict
 from newsmill.resources import Resources
-from workers.app import app
-from workers.config import CPU_QUEUE, IO_QUEUE, is_amqp
-from workers.logging import bind_task_context
-from workers.resources import worker_resources
+from tasks.queues import CPU_QUEUE, IO_QUEUE, is_amqp, queue_name
 
 log = structlog.get_logger("newsmill.tasks")
 
@@ -40,8 +39,23 @@ MESSAGE_FIELDS = ("drive", "deferrals", "outages", "outage_since")
 """Fields of a task message that are about the message, not the payload."""
 
 
+ResourcesOf = Callable[[], Resources]
+"""How a task reaches its process's resources (built by the worker at start-up, see workers/resources.py)."""
+LOST_HANDLER_NAME = "newsmill.stage_lost"
+
+
 def task_name(stage: Stage) -> str:
     return f"newsmill.{stage.name}"
+
+
+def group_task_name(queue: str) -> str:
+    return f"newsmill.{queue}_stages"
+
+
+def bind_task_context(**values: Any) -> None:
+    """Log context of one task run; contextvars are per thread, so an io worker's threads keep theirs."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**values)
 
 
 def celery_error_code(exc: BaseException) -> str:
@@ -164,12 +178,11 @@ def _outage(msg: _Message, stages: list[Stage], index: int, payload: Payload | d
                   outages=msg.outages + 1, outage_since=since)
 
 
-def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any]) -> dict[str, Any]:
+def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any], res: Resources) -> dict[str, Any]:
     """Run ``stages`` in order on one payload under the pipeline's rules; retry what is retryable.
 
     A retry resumes at the stage that asked for it, with the payload as it was there.
     """
-    res = worker_resources()
     msg = _Message(task, data)
     body = {k: v for k, v in data.items() if k not in MESSAGE_FIELDS}
     payload = payload_from_dict(body if body.get("body_ref") is None else {**body, "body": ""})
@@ -252,28 +265,46 @@ def _retry_or_give_up(msg: _Message, stages: list[Stage], index: int, payload: P
         raise Reject(failure, requeue=True) from failure
 
 
-def _make_task(stage: Stage) -> Task:
-    queue = IO_QUEUE if stage.queue == "io" else CPU_QUEUE
+@dataclass(frozen=True)
+class StageTasks:
+    """The tasks :func:`register` added to one app."""
 
-    @app.task(name=task_name(stage), bind=True, queue=queue)
+    stages: dict[str, Task]
+    groups: dict[str, Task]
+    lost: Task
+
+
+def register(app: Celery, resources: ResourcesOf) -> StageTasks:
+    """Add every stage task, the per-queue group tasks and the lost-stage errback to ``app``; each task
+    runs with ``resources()``, its process's resources. Not ``shared``: Celery would otherwise add them
+    to every app created later in the process too (each app has its own settings and resources)."""
+    return StageTasks(
+        stages={name: _stage_task(app, stage, resources) for name, stage in STAGES.items()},
+        groups={queue: _group_task(app, queue, resources) for queue in (IO_QUEUE, CPU_QUEUE)},
+        lost=_lost_handler(app, resources),
+    )
+
+
+def _stage_task(app: Celery, stage: Stage, resources: ResourcesOf) -> Task:
+    @app.task(name=task_name(stage), bind=True, queue=queue_name(stage.queue), shared=False)
     def stage_task(self: Task, data: dict[str, Any]) -> dict[str, Any]:
-        return _run_stages(self, [stage], data)
+        return _run_stages(self, [stage], data, resources())
 
     return stage_task
 
 
-def _make_group_task(queue: str) -> Task:
+def _group_task(app: Celery, queue: str, resources: ResourcesOf) -> Task:
     """One task that runs several consecutive stages of one queue (``NEWSMILL_TASK_GRANULARITY=queue``)."""
 
-    @app.task(name=f"newsmill.{queue}_stages", bind=True, queue=queue)
+    @app.task(name=group_task_name(queue), bind=True, queue=queue, shared=False)
     def group_task(self: Task, data: dict[str, Any], names: list[str]) -> dict[str, Any]:
-        return _run_stages(self, [STAGES[name] for name in names], data)
+        return _run_stages(self, [STAGES[name] for name in names], data, resources())
 
     return group_task
 
 
-def _make_lost_handler() -> Task:
-    @app.task(name="newsmill.stage_lost", queue=IO_QUEUE)
+def _lost_handler(app: Celery, resources: ResourcesOf) -> Task:
+    @app.task(name=LOST_HANDLER_NAME, queue=IO_QUEUE, shared=False)
     def stage_lost(request: Any, exc: BaseException, traceback: Any, item: dict[str, Any],
                    stage_name: str) -> None:
         """Errback, run where the failure was seen: a stage killed by the hard time limit ends its input
@@ -286,7 +317,7 @@ def _make_lost_handler() -> Task:
             log.warning("task.failed_outside_pipeline", failed_stage=stage_name,
                         error=f"{type(exc).__name__}: {exc}")
             return
-        res = worker_resources()
+        res = resources()
         try:
             entry = res.ledger.entry(work.job_id, work.source.key)
             if entry is None or entry.state != "r" or entry.task_id != task_id:
@@ -304,6 +335,3 @@ def _make_lost_handler() -> Task:
 
 
 STAGES: dict[str, Stage] = {stage.name: stage for stage in all_stages(tuple(enrichment.REGISTRY))}
-TASKS: dict[str, Task] = {name: _make_task(stage) for name, stage in STAGES.items()}
-GROUP_TASKS: dict[str, Task] = {queue: _make_group_task(queue) for queue in (IO_QUEUE, CPU_QUEUE)}
-stage_lost = _make_lost_handler()

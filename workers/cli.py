@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -28,18 +29,14 @@ from newsmill.ledger import Ledger
 from newsmill.resources import Resources
 from newsmill.results import JobRecordReader, stream_position
 from newsmill.settings import Settings
+from tasks.chains import enqueue_sources
+from workers.app import NewsmillApp, make_app
+from workers.command_settings import command_environment, command_settings
 from workers.errors import EXIT_CODES_HELP, Exit, ExitCode, NewsmillGroup
 from workers.flower import flower
 from workers.health import healthcheck
 
 ENRICH_STAGES = tuple(REGISTRY)
-
-
-def _settings(broker: str | None) -> Settings:
-    # The Celery app reads the environment when it is first imported: set it before that happens.
-    if broker:
-        os.environ["NEWSMILL_BROKER_URL"] = broker
-    return Settings.from_env()
 
 
 def _plan(inputs: Iterable[str]) -> Any:
@@ -54,18 +51,16 @@ def _plan(inputs: Iterable[str]) -> Any:
         raise Exit(str(exc), ExitCode.ERROR) from exc
 
 
-def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
+def _enqueue(inputs: tuple[str, ...], settings: Settings, app: NewsmillApp, client: redis.Redis,
              discovery: DiscoveryRequest | None = None, *, reprocess: bool = False,
              planned: Any = None) -> tuple[str, int]:
     """A new job of ``inputs`` (their sources as :func:`_plan` gives them: ``planned`` if the caller
     checked them already)."""
-    from tasks.chains import enqueue_sources
-
     sources = planned if planned is not None else _plan(inputs)
     res = Resources(settings, redis_client=client)
     jobs = JobStore(client, res.keys)
     client.ping()
-    _check_broker()
+    _check_broker(app)
     job_id = new_job_id()
     named = [*inputs, *(discovery.feeds if discovery else ()), *(discovery.sitemaps if discovery else ())]
     jobs.create(job_id, inputs=named, reprocess=reprocess)
@@ -77,7 +72,7 @@ def _enqueue(inputs: tuple[str, ...], settings: Settings, client: redis.Redis,
         sources = itertools.chain(sources, discovered_sources(
             discovery, job_id, options=settings.fetch, client=client, prefix=settings.prefix))
     try:
-        count = enqueue_sources(job_id, sources, settings, jobs, res)
+        count = enqueue_sources(job_id, sources, settings, jobs, res, app=app)
     except (OSError, DiscoveryError) as exc:
         # A folder that cannot be listed part-way, a feed that cannot be read: what went out is processed.
         enqueued = _abort(jobs, job_id, str(exc))
@@ -103,10 +98,8 @@ def _os_message(exc: BaseException) -> str:
     return str(exc)
 
 
-def _check_broker() -> None:
+def _check_broker(app: NewsmillApp) -> None:
     """Fail before a job is created if the broker does not answer (one line, see workers/errors.py)."""
-    from workers.app import app
-
     with app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, interval_start=0.5, timeout=10)
 
@@ -207,17 +200,17 @@ def _discovery(feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | N
         raise click.BadParameter(str(exc), param_hint="--since") from exc
 
 
-def _choose_enrichment(enrich: str | None) -> None:
-    """--enrich, checked here (a usage error lists the stages), handed on as NEWSMILL_ENRICH: producers
+def _choose_enrichment(enrich: str | None) -> tuple[str, ...] | None:
+    """--enrich, checked here (a usage error lists the stages); handed on as NEWSMILL_ENRICH: producers
     build the chain from it, and embedded workers inherit it."""
     if enrich is None:
-        return
+        return None
     names = [name.strip() for name in enrich.split(",") if name.strip()]
     unknown = [name for name in names if name not in ENRICH_STAGES]
     if unknown:
         raise click.BadParameter(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(ENRICH_STAGES)}",
                                  param_hint="--enrich")
-    os.environ["NEWSMILL_ENRICH"] = ",".join(names)
+    return tuple(names)
 
 
 @main.command(epilog=EXIT_CODES_HELP, short_help="Enqueue inputs as a job for running workers; print its id.",
@@ -232,10 +225,13 @@ def enqueue(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str
     if not (inputs or feeds or sitemaps):
         raise click.UsageError("name at least one input, --feed or --sitemap")
     discovery = _discovery(feeds, sitemaps, since)
-    _choose_enrichment(enrich)
-    settings = _settings(broker)
+    settings = command_settings(command_environment(broker, _choose_enrichment(enrich)))
     client = _redis(settings)
-    job_id, count = _enqueue(inputs, settings, client, discovery, reprocess=reprocess)
+    app = make_app(settings)
+    try:
+        job_id, count = _enqueue(inputs, settings, app, client, discovery, reprocess=reprocess)
+    finally:
+        app.close()
     click.echo(f"enqueued {count} inputs", err=True)
     click.echo(job_id)
 
@@ -251,7 +247,7 @@ def enqueue(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str
 def status(job_id: str, broker: str | None, as_json: bool, wait: bool, timeout: float | None,
            stalled_after: float) -> None:
     """Print a job's counts (enqueued, ok, dropped, failed, by reason) and whether it is finished."""
-    settings = _settings(broker)
+    settings = command_settings(command_environment(broker))
     client = _redis(settings)
     keys = Keys(settings.prefix)
     jobs = JobStore(client, keys)
@@ -285,7 +281,9 @@ def status(job_id: str, broker: str | None, as_json: bool, wait: bool, timeout: 
 def worker(queues: str, concurrency: int | None, pool: str | None, broker: str | None,
            loglevel: str | None) -> None:
     """Start a Celery worker with newsmill's configuration."""
-    settings = _settings(broker)
+    settings = command_settings(command_environment(broker))
+    if loglevel:
+        settings = dataclasses.replace(settings, log_level=loglevel.upper())
     names = [q.strip() for q in queues.split(",") if q.strip()]
     from workers.config import QUEUES
 
@@ -297,7 +295,7 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
     concurrency = concurrency or (settings.io_concurrency if io_only else settings.cpu_concurrency)
     from celery.signals import worker_shutting_down
 
-    from workers.app import app
+    app = make_app(settings)
 
     asked_to_stop: list[str] = []
     worker_shutting_down.connect(lambda sig, **_: asked_to_stop.append(sig), weak=False)
@@ -308,7 +306,7 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
         app.worker_main([
             "worker", "--queues", ",".join(names), "--pool", pool, "--concurrency", str(concurrency),
             "--hostname", f"{'-'.join(names)}-{os.getpid()}@%h", "--task-events",
-            "--loglevel", (loglevel or settings.log_level).upper(), "--without-mingle", "--without-gossip",
+            "--loglevel", settings.log_level, "--without-mingle", "--without-gossip",
         ])
         code: int | str | None = 0
     except SystemExit as exc:
@@ -344,8 +342,8 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
     if not (inputs or feeds or sitemaps):
         raise click.UsageError("name at least one input, --feed or --sitemap")
     discovery = _discovery(feeds, sitemaps, since)
-    _choose_enrichment(enrich)
-    _settings(broker)  # every setting checked before anything starts
+    variables = command_environment(broker, _choose_enrichment(enrich))
+    settings = command_settings(variables)  # every setting checked before anything starts
     job = _Job(inputs, discovery, reprocess, sources=_plan(inputs))  # so is every input
     out = _open_output(output)
     # SIGTERM and SIGHUP end the run like Ctrl-C: through the finally blocks that stop what we started.
@@ -353,9 +351,10 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
     signal.signal(signal.SIGHUP, _interrupt)
     try:
         if broker:
-            counts = _run_job(job, _settings(broker), out, timeout=timeout, pool=None)
+            counts = _run_job(job, settings, out, timeout=timeout, pool=None)
         else:
-            counts = _run_embedded(job, out, cpu_workers=cpu_workers, log_file=log_file, timeout=timeout)
+            counts = _run_embedded(job, variables, out, cpu_workers=cpu_workers, log_file=log_file,
+                                   timeout=timeout)
     except KeyboardInterrupt:
         raise Exit("interrupted: stopped, and stopped everything this run started", ExitCode.INTERRUPTED) from None
     finally:
@@ -384,8 +383,8 @@ def _open_output(output: str) -> IO[str]:
         raise Exit(f"cannot write -o {output}: {exc.strerror or exc}", ExitCode.ERROR) from exc
 
 
-def _run_embedded(job: _Job, out: IO[str], *, cpu_workers: int | None, log_file: str | None,
-                  timeout: float | None) -> JobCounts:
+def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_workers: int | None,
+                  log_file: str | None, timeout: float | None) -> JobCounts:
     """The embedded run: everything it starts lives in one temporary folder and is watched by a lifeline
     (workers/lifeline.py), so nothing outlives this process, however it ends."""
     from workers.embedded import EmbeddedError, WorkerPool, embedded_server
@@ -398,11 +397,10 @@ def _run_embedded(job: _Job, out: IO[str], *, cpu_workers: int | None, log_file:
     ok = interrupted = False
     try:
         with embedded_server(parent=run_dir, lifeline=lifeline) as server:
-            os.environ["NEWSMILL_BROKER_URL"] = server.url
-            os.environ["NEWSMILL_REDIS_URL"] = server.url
-            settings = Settings.from_env()
             # Temporary files of the workers (multiprocessing's pymp-*) go where the lifeline cleans.
-            env = {**os.environ, "TMPDIR": str(run_dir)}
+            env = {**variables, "NEWSMILL_BROKER_URL": server.url, "NEWSMILL_REDIS_URL": server.url,
+                   "TMPDIR": str(run_dir)}
+            settings = command_settings(env)
             pool.start(env=env, cpu_concurrency=cpu_workers or settings.cpu_concurrency,
                        io_concurrency=settings.io_concurrency, log_file=log_path)
             try:
@@ -450,8 +448,12 @@ def _run_job(job: _Job, settings: Settings, out: IO[str], *, timeout: float | No
     client = _redis(settings)
     keys = Keys(settings.prefix)
     start = stream_position(client, keys)
-    job_id, count = _enqueue(job.inputs, settings, client, job.discovery, reprocess=job.reprocess,
-                             planned=job.sources)
+    app = make_app(settings)
+    try:
+        job_id, count = _enqueue(job.inputs, settings, app, client, job.discovery, reprocess=job.reprocess,
+                                 planned=job.sources)
+    finally:
+        app.close()
     reader = JobRecordReader(client, keys, job_id, start=start)
     jobs = JobStore(client, keys)
     deadline = time.monotonic() + timeout if timeout else None

@@ -6,26 +6,15 @@ from typing import Any
 
 from kombu.entity import Exchange, Queue
 
+from newsmill.keys import Keys
 from newsmill.settings import Settings
+from tasks.queues import CPU_QUEUE, IO_QUEUE, QUEUES, is_amqp, queue_name
 
-IO_QUEUE = "io"
-"""Loading and fetching: waits on disks and networks, so a worker runs many threads."""
-CPU_QUEUE = "cpu"
-"""Cleaning, extraction, enrichment: a prefork pool with one process per core."""
-QUEUES = (IO_QUEUE, CPU_QUEUE)
-AMQP_SCHEMES = ("amqp://", "amqps://", "pyamqp://")
+__all__ = ["CPU_QUEUE", "IO_QUEUE", "QUEUES", "celery_config", "is_amqp", "queue_name", "task_queues"]
+
 BROKER_DELIVERY_LIMIT_MARGIN = 2
 """RabbitMQ's delivery limit sits this far above ``max_deliveries``: the task's own guard records a poison
 message as ``failed`` first, and the broker's limit only catches what gets past it."""
-
-
-def queue_name(lane: str) -> str:
-    """The broker queue of a pipeline lane (a stage's ``queue``: ``io`` or ``cpu``)."""
-    return IO_QUEUE if lane == "io" else CPU_QUEUE
-
-
-def is_amqp(broker_url: str) -> bool:
-    return broker_url.startswith(AMQP_SCHEMES)
 
 
 def task_queues(settings: Settings) -> list[Queue]:
@@ -57,7 +46,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             "health_check_interval": 10,
             # Every key kombu and Celery write (queues, unacked, bindings, event fanout) under our
             # prefix: two prefixes on one Redis database never share a queue.
-            "global_keyprefix": f"{settings.prefix}:",
+            "global_keyprefix": Keys(settings.prefix).broker_prefix(),
         }
     elif is_amqp(broker):
         # Publisher confirms: enqueue returns only once RabbitMQ has the message. Global QoS, which

@@ -5,7 +5,6 @@ what to check, and an exit code scripts can rely on. A traceback is for bugs (``
 from __future__ import annotations
 
 import enum
-import os
 import socket
 from typing import Any
 
@@ -72,9 +71,25 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+SETTINGS_KEY = "newsmill.settings"
+
+
+def remember_settings(settings: Settings) -> Settings:
+    """Keep the command's settings (its options laid over the environment) for :class:`NewsmillGroup`'s
+    messages, which name the broker and Redis the command really used."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[SETTINGS_KEY] = settings
+    return settings
+
+
+def _settings_of(ctx: click.Context) -> Settings:
+    found = ctx.meta.get(SETTINGS_KEY)
+    return found if isinstance(found, Settings) else Settings.from_env()
+
+
 def debug_wanted(ctx: click.Context | None = None) -> bool:
-    if os.environ.get("NEWSMILL_DEBUG", "").strip() not in ("", "0", "false", "no"):
-        return True
+    """``--debug``, or ``NEWSMILL_DEBUG`` (the option's environment variable; click reads it)."""
     while ctx is not None:
         if ctx.params.get("debug"):
             return True
@@ -99,7 +114,7 @@ class NewsmillGroup(click.Group):
                 raise
             found: BaseException | None = exc
             while found is not None:
-                message = explain(found, Settings.from_env())
+                message = explain(found, _settings_of(ctx))
                 if message is not None:
                     raise Exit(message, ExitCode.ERROR) from exc
                 found = found.__cause__ or found.__context__

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 import click
 
+from workers.app import make_app
+from workers.command_settings import command_environment, command_settings
+
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -71,12 +74,10 @@ def basic_auth_from_env(environ: dict[str, str]) -> str:
 def flower(port: int, address: str, db: str, max_tasks: int, purge_offline_workers: int,
            broker: str | None) -> None:
     """Start Flower (basic auth from NEWSMILL_FLOWER_USER / NEWSMILL_FLOWER_PASSWORD), persistent state."""
-    os.environ["FLOWER_BASIC_AUTH"] = basic_auth_from_env(dict(os.environ))
-    if broker:
-        # The Celery app reads the environment when it is first imported: set it before that happens.
-        os.environ["NEWSMILL_BROKER_URL"] = broker
+
+    environ = command_environment(broker)
+    # Flower reads its credentials from its own variable in this process (not argv, which ps shows).
+    os.environ["FLOWER_BASIC_AUTH"] = basic_auth_from_env(environ)
     options = FlowerOptions(port=port, address=address, db=db, max_tasks=max_tasks,
                             purge_offline_workers=purge_offline_workers)
-    from workers.app import app
-
-    app.start(options.argv())
+    make_app(command_settings(environ)).start(options.argv())

@@ -6,11 +6,13 @@ but no longer consumes (lost broker connection, blocked main loop) does not answ
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 
 import click
+
+from workers.app import make_app
+from workers.command_settings import command_environment, command_settings
 
 
 def this_host_pattern(hostname: str) -> str:
@@ -23,9 +25,8 @@ def this_host_pattern(hostname: str) -> str:
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
 def healthcheck(timeout: float, broker: str | None) -> None:
     """Exit 0 if a worker on this host answers a ping through the broker, else 1."""
-    if broker:
-        os.environ["NEWSMILL_BROKER_URL"] = broker
-    from workers.app import app
+
+    app = make_app(command_settings(command_environment(broker)))
 
     host = socket.gethostname()
     # Only this host's workers are asked (the pattern is matched by each worker), so a health check

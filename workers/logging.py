@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import structlog
+from celery.app.log import Logging
 
 SHARED_PROCESSORS: list[Any] = [
     structlog.contextvars.merge_contextvars,
@@ -81,6 +82,15 @@ def configure_logging(*, log_format: str = "auto", level: str = "INFO", stream: 
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def bind_task_context(**values: Any) -> None:
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(**values)
+class StructlogLogging(Logging):  # type: ignore[misc]  # Celery is untyped
+    """The app's logging set-up (``Celery(log=...)``): :func:`configure_logging` with the app's settings,
+    in place of Celery's own handlers."""
+
+    def setup_logging_subsystem(self, *args: Any, **kwargs: Any) -> bool | None:
+        # Like Celery's: once per process tree (a pool child inherits the set-up, and says "not handled").
+        if self.already_setup:
+            return None
+        Logging._setup = True
+        settings = self.app.settings
+        configure_logging(log_format=settings.log_format, level=settings.log_level)
+        return True

@@ -25,7 +25,10 @@ from newsmill.ledger import Entry, Registered
 from newsmill.pipeline import SINK, dead_letter, end_record, run_stage
 from newsmill.reconcile import ReconcileOptions, Reconciler
 from newsmill.resources import Resources
-from workers.config import queue_name
+from tasks.chains import redrive
+from tasks.queues import queue_name
+from tasks.stages import STAGES
+from workers.resources import resources_of
 
 log = structlog.get_logger("newsmill.workers.reconciler")
 
@@ -91,8 +94,6 @@ class Supervision:
     # --- what the reconciler needs from the worker ---------------------------------------------------
 
     def _lane_of(self, stage: str) -> str:
-        from tasks.stages import STAGES
-
         found = STAGES.get(stage)
         return found.queue if found is not None else "io"
 
@@ -108,9 +109,7 @@ class Supervision:
                     return 0
 
     def _redrive(self, registered: Registered, entry: Entry, drive: int) -> str:
-        from tasks.chains import redrive
-
-        return redrive(registered, entry, drive, self.res.settings, self.res)
+        return redrive(registered, entry, drive, self.res.settings, self.res, self.app)
 
     def _give_up(self, registered: Registered, entry: Entry, reason: str) -> None:
         item = registered.item
@@ -139,9 +138,7 @@ class SupervisionStep(bootsteps.StartStopStep):  # type: ignore[misc]  # Celery 
         self.supervision: Supervision | None = None
 
     def start(self, worker: Any) -> None:
-        from workers.resources import worker_resources
-
-        self.supervision = Supervision(worker.app, worker.hostname, worker_resources())
+        self.supervision = Supervision(worker.app, worker.hostname, resources_of(worker.app).start())
         self.supervision.start()
 
     def stop(self, worker: Any) -> None:

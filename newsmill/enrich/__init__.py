@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from newsmill.record import ArticleRecord
 
-if TYPE_CHECKING:
-    from newsmill.resources import Resources
-
 EnrichFn = Callable[[ArticleRecord], ArticleRecord]
-RunnerFn = Callable[[ArticleRecord, "Resources"], ArticleRecord]
 
 REGISTRY: dict[str, str] = {
     "reading_time": "newsmill.enrich.reading_time",
@@ -30,11 +25,12 @@ REGISTRY: dict[str, str] = {
     "dates": "newsmill.enrich.dates",
     "quotes": "newsmill.enrich.quotes",
     "events": "newsmill.enrich.events",
-    "dedup": "newsmill.enrich.dedup",
+    "dedup": "newsmill.enrich.dedupe.stage",
 }
-"""Stage name → module holding ``enrich(record) -> record`` (and optionally ``warm_up()``, and
-``enrich_with_resources(record, res)`` for stages that need the process's shared resources, such as the
-Redis client of the near-duplicate index)."""
+"""Stage name → module holding ``enrich(record, ...) -> record`` (and optionally ``warm_up()``). Stages that
+take options or a shared index (entities, places, summary, dedup) get them from the pipeline
+(:mod:`newsmill.pipeline`), which binds each to the process's settings and resources: no stage imports
+those layers."""
 
 
 def get(name: str) -> EnrichFn:
@@ -43,24 +39,20 @@ def get(name: str) -> EnrichFn:
     except KeyError:
         raise ValueError(f"unknown enrichment stage {name!r}; known: {', '.join(sorted(REGISTRY))}") from None
     module = importlib.import_module(module_name)
-    fn: EnrichFn = module.enrich
+    fn: EnrichFn | None = getattr(module, "enrich", None)
+    if fn is None:
+        raise ValueError(f"enrichment stage {name!r} has no enrich function")
     return fn
 
 
-def runner(name: str) -> RunnerFn:
-    """How the pipeline calls stage ``name``: with the process's resources when the stage wants them."""
-    module = importlib.import_module(REGISTRY[name]) if name in REGISTRY else None
-    with_resources = getattr(module, "enrich_with_resources", None)
-    if callable(with_resources):
-        fn: RunnerFn = with_resources
-        return fn
-    plain = get(name)
-    return lambda record, _res: plain(record)
 
-
-def warm_up(name: str) -> None:
-    """Load the stage's models now (called before a worker's pool forks)."""
+def warm_up(name: str, options: object | None = None) -> None:
+    """Load the stage's models now (called before a worker's pool forks), with the stage's options from
+    the settings if it has any (the spaCy model to load, the place index to read)."""
     module = importlib.import_module(REGISTRY[name])
     hook = getattr(module, "warm_up", None)
     if callable(hook):
-        hook()
+        if options is None:
+            hook()
+        else:
+            hook(options)

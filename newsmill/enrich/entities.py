@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -67,11 +66,6 @@ class EntityOptions:
     gazetteer: bool = True
     batch_size: int = 64
 
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> EntityOptions:
-        env = os.environ if environ is None else environ
-        return cls(model=env.get("NEWSMILL_SPACY_MODEL") or None)
-
     @property
     def model_name(self) -> str:
         if self.model:
@@ -112,14 +106,13 @@ def load_pipeline(model: str) -> Language:
     return nlp
 
 
-@functools.cache
-def _default_options() -> EntityOptions:
-    return EntityOptions.from_env()
+DEFAULT_OPTIONS = EntityOptions()
+"""The model to run comes from the settings (``NEWSMILL_SPACY_MODEL``), given to :func:`enrich` by the pipeline."""
 
 
 def warm_up(options: EntityOptions | None = None) -> None:
     """Load the model (and the place index the gazetteer check uses) before the worker forks."""
-    chosen = options or _default_options()
+    chosen = options or DEFAULT_OPTIONS
     load_pipeline(chosen.model_name)
     if chosen.gazetteer:
         shared_index()
@@ -206,7 +199,7 @@ def _skip_reason(record: ArticleRecord, language: str) -> str | None:
 
 def enrich(record: ArticleRecord, options: EntityOptions | None = None) -> ArticleRecord:
     """The record with ``entities`` (null, with a skip reason, when the stage cannot run)."""
-    chosen = options or _default_options()
+    chosen = options or DEFAULT_OPTIONS
     nlp = load_pipeline(chosen.model_name)
     model = f"spacy {nlp.meta.get('lang')}_{nlp.meta.get('name')} {nlp.meta.get('version')}"
     skipped = _skip_reason(record, str(nlp.lang))

@@ -14,15 +14,16 @@ from pydantic import MISSING
 
 from newsmill import stage_version
 from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
+from newsmill.enrich.geo.index import GeoOptions
 from newsmill.record import ArticleRecord, StageRun
 
 VERSION = stage_version("places")
 PLACE_LABELS = frozenset(("GPE", "LOC"))
 
 
-def warm_up() -> None:
+def warm_up(options: GeoOptions | None = None) -> None:
     """Load the place index before the worker forks (its pages are then shared by the children)."""
-    shared_index()
+    shared_index(options)
 
 
 def mentions(record: ArticleRecord) -> list[Mention] | None:

@@ -31,11 +31,11 @@ from newsmill.decode import decode_html
 from newsmill.errors import Deferred, Drop, Failure, Retryable
 from newsmill.fetch.body import BodyError, gunzip_limited
 from newsmill.fetch.fetcher import FetchDeferred, Fetched, Fetcher, Kind
+from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.state import Resume, SeenUrls
 from newsmill.ids import canonical_url
 from newsmill.record import Source
 from newsmill.retry import RetryPolicy
-from newsmill.settings import FetchOptions
 
 log = structlog.get_logger("newsmill.discovery")
 

@@ -25,6 +25,7 @@ from newsmill.fetch.addresses import AddressPolicy, BlockedAddress
 from newsmill.fetch.body import ACCEPT_ENCODING, BodyError, read_limited
 from newsmill.fetch.content import FEED_TYPES, SITEMAP_TYPES, check_body, check_media_type
 from newsmill.fetch.malloc import map_large_blocks
+from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.ratelimit import SHORT_WAIT, HostRateLimiter, parse_domain_rates
 from newsmill.fetch.resolver import ResolveError, Resolver, build_resolver, resolve_host
 from newsmill.fetch.responses import check_status, transport_failure
@@ -41,7 +42,6 @@ from newsmill.fetch.robots import (
 from newsmill.fetch.state import Resume, ResumeStore, Validators, ValidatorStore
 from newsmill.fetch.transport import deadline_scope, guarded_client
 from newsmill.mediatypes import HTML_TYPES, media_type
-from newsmill.settings import FetchOptions
 
 _SHORT_WAITS = 4
 """Short waits slept off in-thread for one slot before the fetch is deferred instead."""

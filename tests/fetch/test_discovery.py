@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from newsmill.fetch import Fetcher
 from newsmill.fetch.discovery import DiscoveryError, DiscoveryOptions, discover, feed_entry_dates, parse_sitemap
+from newsmill.fetch.fetcher import Fetcher
+from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.state import SeenUrls
-from newsmill.settings import FetchOptions
 from tests.conftest import ROOT
 from tests.fetch.sites import Site
 from tests.httpserver import HTTPTestServer, page

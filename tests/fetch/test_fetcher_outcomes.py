@@ -14,9 +14,9 @@ import pytest
 import redis
 
 from newsmill.errors import Drop, Failure, Retryable, Unchanged
-from newsmill.fetch import FetchDeferred, Fetcher
+from newsmill.fetch.fetcher import FetchDeferred, Fetcher
+from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.robots import UNREACHABLE_HOLD_SECONDS as ROBOTS_HOLD
-from newsmill.settings import FetchOptions
 from tests.fetch.sites import (
     CHALLENGE,
     GZIP_MEMBERS,

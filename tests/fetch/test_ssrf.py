@@ -13,9 +13,10 @@ import pytest
 import redis
 
 from newsmill.errors import Drop
-from newsmill.fetch import AddressPolicy, Fetcher, StaticResolver, is_public, literal_ip
-from newsmill.fetch.addresses import BlockedAddress, parse_allow_entry
-from newsmill.settings import FetchOptions
+from newsmill.fetch.addresses import AddressPolicy, BlockedAddress, is_public, literal_ip, parse_allow_entry
+from newsmill.fetch.fetcher import Fetcher
+from newsmill.fetch.options import FetchOptions
+from newsmill.fetch.resolver import StaticResolver
 
 
 class Sentinel:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import gzip
 import multiprocessing
-import os
 from pathlib import Path
 from typing import Any
 
 import redis
 
 from newsmill.clean import clean
-from newsmill.enrich import dedup
 from newsmill.enrich.dedupe import DedupOptions
+from newsmill.enrich.dedupe import stage as dedup
 from newsmill.extract import extract
 from newsmill.ids import id_for_content
 from newsmill.record import ArticleRecord, Document, Source, WorkItem
@@ -131,12 +130,18 @@ def test_unavailable_index_skips_instead_of_failing(tmp_path: Path) -> None:
 
 # --- two processes, one index -----------------------------------------------------------------------
 
-def _enrich_via_env(env: dict[str, str], record: dict[str, Any]) -> dict[str, Any]:
-    """In a fresh process: the registry's ``enrich`` with its own client built from the environment."""
-    os.environ.update(env)
-    from newsmill.enrich import get
+def _dedup_through_the_pipeline(redis_url: str, prefix: str, record: dict[str, Any]) -> dict[str, Any]:
+    """In a fresh process, as a worker runs the stage: the pipeline's ``enrich.dedup`` stage under
+    :func:`run_stage`, with this process's own resources (its own Redis client) built from settings."""
+    from newsmill.pipeline import enrich_stage, run_stage
+    from newsmill.resources import Resources
+    from newsmill.settings import Settings
 
-    return get("dedup")(ArticleRecord.from_dict(record)).to_dict()
+    res = Resources(Settings(redis_url=redis_url, prefix=prefix, enrich=("dedup",)))
+    try:
+        return run_stage(enrich_stage("dedup"), ArticleRecord.from_dict(record), res).to_dict()
+    finally:
+        res.close()
 
 
 def _race(redis_url: str, prefixes: list[str], records: list[dict[str, Any]],
@@ -152,14 +157,13 @@ def _race(redis_url: str, prefixes: list[str], records: list[dict[str, Any]],
 
 
 def test_two_processes_share_one_index(redis_url: str, prefix: str, tmp_path: Path) -> None:
-    """Two spawned processes, each with its own client from ``NEWSMILL_REDIS_URL``/``NEWSMILL_PREFIX``:
-    the second finds the article the first indexed."""
-    env = {"NEWSMILL_REDIS_URL": redis_url, "NEWSMILL_PREFIX": prefix}
+    """Two spawned processes, each running the pipeline's dedup stage on its own resources (its own Redis
+    client): the second finds the article the first indexed."""
     first, copy = seed_record(), edited_seed_record(tmp_path)
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(1) as one, ctx.Pool(1) as other:
-        out_first = one.apply(_enrich_via_env, (env, first.to_dict()))
-        out_copy = other.apply(_enrich_via_env, (env, copy.to_dict()))
+        out_first = one.apply(_dedup_through_the_pipeline, (redis_url, prefix, first.to_dict()))
+        out_copy = other.apply(_dedup_through_the_pipeline, (redis_url, prefix, copy.to_dict()))
     assert out_first["duplicate_of"] is None
     assert out_copy["duplicate_of"] == first.id
 

@@ -12,6 +12,7 @@ from newsmill.enrich import entities
 from newsmill.enrich.entities import EntityOptions, components_to_exclude, entity_name, load_pipeline
 from newsmill.extract import extract
 from newsmill.record import ArticleRecord, Document, Source, WorkItem
+from newsmill.settings import Settings
 from tests.conftest import SEED, validate_record
 
 ITEM = WorkItem("job", Source("file", str(SEED)))
@@ -133,7 +134,10 @@ def test_components_to_exclude_keeps_a_listened_to_embedding() -> None:
     assert components_to_exclude(listener) == ["tagger", "parser"]
 
 
-def test_model_name_comes_from_the_environment() -> None:
-    """NEWSMILL_SPACY_MODEL chooses the model; without it an installed model is chosen."""
-    assert EntityOptions.from_env({"NEWSMILL_SPACY_MODEL": "de_core_news_sm"}).model_name == "de_core_news_sm"
-    assert EntityOptions.from_env({}).model_name in (entities.PREFERRED_MODEL, entities.FALLBACK_MODEL)
+def test_model_name_comes_from_the_settings() -> None:
+    """NEWSMILL_SPACY_MODEL chooses the model (through the settings); without it an installed model is
+    chosen."""
+    chosen = Settings.from_env({"NEWSMILL_SPACY_MODEL": "de_core_news_sm"}).entities
+    assert chosen is not None and chosen.model_name == "de_core_news_sm"
+    assert Settings.from_env({}).entities is None
+    assert EntityOptions().model_name in (entities.PREFERRED_MODEL, entities.FALLBACK_MODEL)

@@ -56,15 +56,6 @@ SIBLING_EDGES: frozenset[tuple[str, str]] = frozenset({
     ("newsmill.enrich", "newsmill.clean"),  # enrichment reads what cleaning found (input hint, dateline)
 })
 
-PENDING: frozenset[tuple[str, str]] = frozenset({
-    # Upward imports that other branches of the same refactoring remove; the coordinator empties this
-    # set once they are merged. Nothing else may be added here: fix the import instead.
-    ("tasks", "workers"),  # parcel "app": tasks registered on an app passed in, not imported
-    ("newsmill.fetch", "newsmill.settings"),  # parcel "app": FetchOptions moves into newsmill.fetch
-    ("newsmill.enrich", "newsmill.settings"),  # parcel "app": the dedup stage stops building Settings
-    ("newsmill.enrich", "newsmill.resources"),  # parcel "app": stages take options, not Resources
-})
-
 ARRIVING: frozenset[str] = frozenset({
     # Units declared above that other branches add; the coordinator empties this set after merging.
     "newsmill.testing",  # parcel "testkit": the loopback server and worker harness for tests and bench/
@@ -73,11 +64,6 @@ ARRIVING: frozenset[str] = frozenset({
 CELERY_LIBRARIES = frozenset({"celery", "kombu", "billiard"})
 
 KEYS_MODULE = Path("newsmill/keys.py")
-KEY_STRINGS_PENDING: frozenset[Path] = frozenset({
-    # The broker's ``global_keyprefix``: parcel "app" owns workers/config.py; after merging, the coordinator
-    # makes it ``Keys(settings.prefix).broker_prefix()`` and empties this set.
-    Path("workers/config.py"),
-})
 
 
 @dataclass(frozen=True)
@@ -165,7 +151,7 @@ def _allowed(src: str, dst: str) -> bool:
     above, below = LAYER_OF.get(src, -1), LAYER_OF.get(dst, -1)
     if above == below:
         return not LAYERS[above].independent or (src, dst) in SIBLING_EDGES
-    return above < below or (src, dst) in PENDING
+    return above < below
 
 
 def test_no_import_goes_up_or_across_an_independent_layer() -> None:
@@ -174,16 +160,10 @@ def test_no_import_goes_up_or_across_an_independent_layer() -> None:
     assert not wrong, "imports against the layers:\n" + "\n".join(wrong)
 
 
-def test_pending_edges_still_exist() -> None:
-    """A pending edge that is gone must leave PENDING, so it cannot come back unnoticed."""
-    assert sorted(PENDING - unit_edges().keys()) == []
-
-
 def test_no_cycle_between_units() -> None:
     graph: dict[str, set[str]] = {}
     for src, dst in unit_edges():
-        if (src, dst) not in PENDING:
-            graph.setdefault(src, set()).add(dst)
+        graph.setdefault(src, set()).add(dst)
     try:
         tuple(graphlib.TopologicalSorter(graph).static_order())
     except graphlib.CycleError as cycle:
@@ -213,7 +193,7 @@ def test_redis_keys_are_named_only_in_keys_py() -> None:
     a base that keys.py hands out, under another name, is not caught."""
     bad = []
     for _module, path, tree in _trees():
-        if path == KEYS_MODULE or path in KEY_STRINGS_PENDING:
+        if path == KEYS_MODULE:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.JoinedStr):

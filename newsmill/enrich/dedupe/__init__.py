@@ -1,5 +1,5 @@
 """Near-duplicate detection across the whole corpus: fingerprints (``shingles``) and the shared Redis
-index (``index``); the enrichment stage itself is :mod:`newsmill.enrich.dedup`."""
+index (``index``); the enrichment stage itself is :mod:`newsmill.enrich.dedupe.stage`."""
 
 from __future__ import annotations
 

@@ -5,11 +5,12 @@ lightly edited reposts) by MinHash LSH over word shingles. The index lives in Re
 process on every host shares it (:mod:`newsmill.enrich.dedupe.index`). A copy is not dropped: it stays
 ``ok`` with ``duplicate_of`` naming the earlier article, so consumers can count a wire story once and
 still keep every copy. The stage never fails an article: it skips with a reason instead.
+
+The pipeline calls :func:`enrich` with the process's index (built once per process from its settings,
+:attr:`newsmill.resources.Resources.dedup_index`) and options.
 """
 
 from __future__ import annotations
-
-import weakref
 
 import redis
 import structlog
@@ -18,7 +19,6 @@ from newsmill import stage_version
 from newsmill.enrich.dedupe import DedupIndex, DedupOptions, Match, signature, words
 from newsmill.ids import content_hash
 from newsmill.record import ArticleRecord, StageRun
-from newsmill.resources import Resources
 
 VERSION = stage_version("dedup", "datasketch")
 STAGE = "enrich.dedup"
@@ -27,38 +27,12 @@ _DEFAULT_OPTIONS = DedupOptions()
 
 log = structlog.get_logger("newsmill.enrich.dedup")
 
-_process_index: DedupIndex | None = None
-"""This process's index handle for :func:`enrich`, built on first use (after a worker's fork)."""
-_indexes: weakref.WeakKeyDictionary[Resources, DedupIndex] = weakref.WeakKeyDictionary()
-"""Index handles on the pipeline's per-process resources (one Redis client per process)."""
-
 
 def enrich_with(record: ArticleRecord, *, redis: redis.Redis, prefix: str,
                 options: DedupOptions = _DEFAULT_OPTIONS) -> ArticleRecord:
     """``record`` with ``duplicate_of``, ``similarity`` and ``dedup`` set from the shared index at
     ``prefix`` on ``redis``, which now also holds this article for the ones after it."""
-    return _enrich(record, DedupIndex(redis, prefix, options), options)
-
-
-def enrich_with_resources(record: ArticleRecord, res: Resources) -> ArticleRecord:
-    """The pipeline's entry point: the worker process's own Redis client and key prefix."""
-    index = _indexes.get(res)
-    if index is None:
-        index = _indexes[res] = DedupIndex(res.redis, res.settings.prefix, _DEFAULT_OPTIONS)
-    return _enrich(record, index, _DEFAULT_OPTIONS)
-
-
-def enrich(record: ArticleRecord) -> ArticleRecord:
-    """The registry's entry point: :func:`enrich_with` on this process's client and the configured
-    prefix (``NEWSMILL_REDIS_URL``, ``NEWSMILL_PREFIX``)."""
-    global _process_index
-    if _process_index is None:
-        from newsmill.resources import Resources
-        from newsmill.settings import Settings
-
-        settings = Settings.from_env()
-        _process_index = DedupIndex(Resources(settings).redis, settings.prefix, _DEFAULT_OPTIONS)
-    return _enrich(record, _process_index, _DEFAULT_OPTIONS)
+    return enrich(record, DedupIndex(redis, prefix, options), options)
 
 
 def warm_up() -> None:
@@ -67,7 +41,9 @@ def warm_up() -> None:
     signature(words("warm up the minhash permutations"), _DEFAULT_OPTIONS)
 
 
-def _enrich(record: ArticleRecord, index: DedupIndex, options: DedupOptions) -> ArticleRecord:
+def enrich(record: ArticleRecord, index: DedupIndex, options: DedupOptions | None = None) -> ArticleRecord:
+    """``record`` checked against (and added to) ``index``."""
+    options = options or _DEFAULT_OPTIONS
     text = record.text or ""
     tokens = words(text)
     if len(tokens) < options.min_words:
