@@ -13,6 +13,7 @@ import redis
 from newsmill.errors import Drop, Failure, Retryable, Unchanged
 from newsmill.fetch import FetchDeferred, Fetcher
 from newsmill.settings import FetchOptions
+from newsmill.testing.httpserver import HTTPTestServer, Reply, page, redirect
 from tests.fetch.sites import (
     CHALLENGE,
     RUSSIAN,
@@ -25,7 +26,6 @@ from tests.fetch.sites import (
     gzip_bomb,
     redirect_chain,
 )
-from tests.httpserver import HTTPTestServer, Reply, page, redirect
 
 HOSTS = ("news.test", "disallow.test", "robots503.test", "slowrobots.test", "other.test")
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import WorkerProcesses, read_jsonl, validate_record
+from newsmill.testing.httpserver import HTTPTestServer, Reply, page, redirect
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import read_jsonl, validate_record
 from tests.fetch.sites import (
     CHALLENGE,
     RUSSIAN,
@@ -25,7 +27,6 @@ from tests.fetch.sites import (
     gzip_bomb,
     redirect_chain,
 )
-from tests.httpserver import HTTPTestServer, Reply, page, redirect
 from tests.integration.test_seed_distributed import cli
 
 pytestmark = pytest.mark.integration
