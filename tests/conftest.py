@@ -46,7 +46,8 @@ INTEGRATION_FOLDERS = frozenset({"integration", "deploy", "faults", "fetch"})
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test under the folders above ``integration``: ``pytest -m "not integration"`` is the
-    fast subset (unit tests of one function, against the session's Redis at most)."""
+    fast subset (unit tests of one function, against the session's Redis at most). A test elsewhere that
+    spawns processes carries the marker itself."""
     for item in items:
         if Path(str(item.path)).parent.name in INTEGRATION_FOLDERS:
             item.add_marker(pytest.mark.integration)
