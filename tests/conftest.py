@@ -119,6 +119,21 @@ def control_app(env: dict[str, str]) -> Any:
     return app
 
 
+def count_answering(env: dict[str, str]) -> int:
+    """How many workers of ``env`` answer a broadcast ping within a second; asked in-process, which is
+    quicker than the harness's default (``newsmill healthcheck`` in a subprocess)."""
+    app = control_app(env)
+    try:
+        return len(app.control.ping(timeout=1.0) or [])
+    finally:
+        app.close()
+
+
+def worker_processes(env: dict[str, str], log_dir: Path) -> WorkerProcesses:
+    """The worker harness, run from this checkout and probed in-process."""
+    return WorkerProcesses(env, log_dir, cwd=ROOT, count_answering=count_answering)
+
+
 @pytest.fixture()
 def worker_env(redis_url: str, prefix: str, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMILL_")}
@@ -140,7 +155,7 @@ def workers(worker_env: dict[str, str], tmp_path: Path, redis_client: redis.Redi
     # earlier test's messages can reach these workers.
     log_dir = tmp_path / "worker-logs"
     log_dir.mkdir()
-    procs = WorkerProcesses(worker_env, log_dir, cwd=ROOT)
+    procs = worker_processes(worker_env, log_dir)
     yield procs
     procs.stop()
 

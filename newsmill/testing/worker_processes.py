@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PING_SECONDS = 1.0
@@ -20,18 +21,27 @@ class WorkersNotReady(AssertionError):
     failure it is, with the workers' logs in the message."""
 
 
+CountAnswering = Callable[[dict[str, str]], int]
+"""How many workers started with this environment answer a ping now."""
+
+
 class WorkerProcesses:
     """``newsmill worker`` processes started with ``env`` (broker, prefix, sink) and logging into
     ``log_dir``; :meth:`stop` stops (and reaps) them.
 
     ``cwd`` is where the processes run: a checkout's root, so ``python -m workers.cli`` imports that
-    checkout's code ahead of an installed copy.
+    checkout's code ahead of an installed copy. ``count_answering`` replaces the readiness probe
+    (:meth:`answering` in a subprocess) with one that can ask the broker in-process, as the tests do:
+    a subprocess pays Python's and the Celery app's start-up on every probe, a few seconds per
+    :meth:`wait_ready` on a busy machine.
     """
 
-    def __init__(self, env: dict[str, str], log_dir: Path, *, cwd: Path | None = None) -> None:
+    def __init__(self, env: dict[str, str], log_dir: Path, *, cwd: Path | None = None,
+                 count_answering: CountAnswering | None = None) -> None:
         self.env = env
         self.log_dir = log_dir
         self.cwd = cwd
+        self.count_answering = count_answering
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self, *args: str) -> subprocess.Popen[bytes]:
@@ -54,7 +64,9 @@ class WorkerProcesses:
             for process in self.processes:
                 if process.poll() is not None:
                     raise WorkersNotReady(f"worker exited with code {process.returncode}: {self.logs()}")
-            if len(self.answering()) >= expected:
+            answering = (self.count_answering(self.env) if self.count_answering
+                         else len(self.answering()))
+            if answering >= expected:
                 return
         raise WorkersNotReady(f"workers not ready after {timeout}s: {self.logs()}")
 
