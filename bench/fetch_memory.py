@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 import psutil  # noqa: E402
 
-from tests.httpserver import HTTPTestServer, Reply  # noqa: E402
+from newsmill.testing.httpserver import HTTPTestServer, Reply  # noqa: E402
+from newsmill.testing.worker_processes import WorkerProcesses  # noqa: E402
 
 HOST = "big.bench.example"
 
@@ -95,14 +96,16 @@ def main() -> None:
 
         from newsmill.keys import Keys
         from newsmill.record import Source, WorkItem, payload_to_dict
-        from tests.conftest import WorkerProcesses
         from workers.config import IO_QUEUE
 
         client = redis.Redis.from_url(redis_server.url)
-        procs = WorkerProcesses(dict(os.environ), Path(tempfile.mkdtemp(prefix="fetch-memory-")))
+        procs = WorkerProcesses(dict(os.environ), Path(tempfile.mkdtemp(prefix="fetch-memory-")), cwd=ROOT)
         worker = procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
         procs.wait_ready()
-        from workers.app import app  # configured from the environment above, like the workers
+        from newsmill.settings import Settings
+        from workers.app import make_app
+
+        app = make_app(Settings.from_env())  # from the environment above, like the workers
 
         job = "bench-memory"
         try:

@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.httpserver import HTTPTestServer, Reply, Request  # noqa: E402
+from newsmill.testing.httpserver import HTTPTestServer, Reply, Request  # noqa: E402
+from newsmill.testing.worker_processes import WorkerProcesses  # noqa: E402
 
 HOST = "one.bench.example"
 PAGE = (
@@ -67,15 +68,17 @@ def main() -> None:
 
         from newsmill.keys import Keys
         from newsmill.record import Source, WorkItem, payload_to_dict
-        from tests.conftest import WorkerProcesses
         from workers.config import IO_QUEUE
 
         client = redis.Redis.from_url(redis_server.url)
-        procs = WorkerProcesses(dict(os.environ), Path(tempfile.mkdtemp(prefix="fetch-rate-")))
+        procs = WorkerProcesses(dict(os.environ), Path(tempfile.mkdtemp(prefix="fetch-rate-")), cwd=ROOT)
         for _ in range(args.workers):
             procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
         procs.wait_ready()
-        from workers.app import app  # configured from the environment above, like the workers
+        from newsmill.settings import Settings
+        from workers.app import make_app
+
+        app = make_app(Settings.from_env())  # from the environment above, like the workers
 
         job = "bench-rate"
         try:

@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.httpserver import HTTPTestServer, Reply  # noqa: E402
+from newsmill.testing.httpserver import HTTPTestServer, Reply  # noqa: E402
+from newsmill.testing.worker_processes import WorkerProcesses  # noqa: E402
 
 HOSTS = 50
 PAGE = (
@@ -48,7 +49,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="seconds before each response")
     args = parser.parse_args()
 
-    from workers.embedded import embedded_server, stop_process
+    from workers.embedded import embedded_server
 
     with HTTPTestServer() as server, embedded_server() as redis_server:
         server.route("/page", Reply(body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"},
@@ -65,12 +66,11 @@ def main() -> None:
 
         from newsmill.keys import Keys
         from newsmill.record import Source, WorkItem, payload_to_dict
-        from tests.conftest import WorkerProcesses
         from workers.config import IO_QUEUE
 
         client = redis.Redis.from_url(redis_server.url)
         log_dir = Path(tempfile.mkdtemp(prefix="fetch-bench-"))
-        procs = WorkerProcesses(dict(os.environ), log_dir)
+        procs = WorkerProcesses(dict(os.environ), log_dir, cwd=ROOT)
         for _ in range(args.workers):
             procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
         procs.wait_ready()
@@ -103,8 +103,7 @@ def main() -> None:
             run(HOSTS * 4, "warmup")
             seconds = run(args.n, "timed")
         finally:
-            for process in procs.processes:
-                stop_process(process, grace=10)
+            procs.stop(grace=10)
             app.close()
         print(f"fetch stage through {args.workers} io workers x {args.threads} threads, {HOSTS} hosts, "
               f"{args.latency * 1000:.0f} ms latency: {args.n} pages in {seconds:.2f} s = "

@@ -1,14 +1,12 @@
 """Shared fixtures: a real Redis (the server on 127.0.0.1:6379, one private database per test session),
-real worker processes started with ``newsmill worker``, and schema validation of records."""
+real worker processes started with ``newsmill worker`` and a loopback HTTP server (both harnesses live in
+:mod:`newsmill.testing`, which the benchmarks share), and schema validation of records."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,8 @@ import pytest
 import redis
 
 from newsmill.schema import article_schema
+from newsmill.testing.httpserver import HTTPTestServer
+from newsmill.testing.worker_processes import WorkerProcesses
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "sana-2017-10-25-coalition-raqqa-deir-ezzor.txt"
@@ -46,7 +46,8 @@ INTEGRATION_FOLDERS = frozenset({"integration", "deploy", "faults", "fetch"})
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark every test under the folders above ``integration``: ``pytest -m "not integration"`` is the
-    fast subset (unit tests of one function, against the session's Redis at most)."""
+    fast subset (unit tests of one function, against the session's Redis at most). A test elsewhere that
+    spawns processes carries the marker itself."""
     for item in items:
         if Path(str(item.path)).parent.name in INTEGRATION_FOLDERS:
             item.add_marker(pytest.mark.integration)
@@ -118,50 +119,19 @@ def control_app(env: dict[str, str]) -> Any:
     return app
 
 
-class WorkerProcesses:
-    """Real ``newsmill worker`` processes against the test Redis; stopped (and reaped) at teardown."""
+def count_answering(env: dict[str, str]) -> int:
+    """How many workers of ``env`` answer a broadcast ping within a second; asked in-process, which is
+    quicker than the harness's default (``newsmill healthcheck`` in a subprocess)."""
+    app = control_app(env)
+    try:
+        return len(app.control.ping(timeout=1.0) or [])
+    finally:
+        app.close()
 
-    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
-        self.env = env
-        self.log_dir = log_dir
-        self.processes: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        log = open(self.log_dir / f"worker-{len(self.processes)}.log", "wb")  # noqa: SIM115
-        process = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "worker", *args],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT,
-        )
-        log.close()
-        self.processes.append(process)
-        return process
-
-    def wait_ready(self, count: int | None = None, timeout: float = 60.0) -> None:
-        """Wait until the workers answer a broadcast ping (they are consuming)."""
-        app = control_app(self.env)
-        expected = count if count is not None else len(self.processes)
-        deadline = time.monotonic() + timeout
-        try:
-            while time.monotonic() < deadline:
-                for process in self.processes:
-                    assert process.poll() is None, f"worker exited: {self.logs()}"
-                replies = app.control.ping(timeout=1.0) or []
-                if len(replies) >= expected:
-                    return
-            raise AssertionError(f"workers not ready after {timeout}s: {self.logs()}")
-        finally:
-            app.close()
-
-    def logs(self, tail: int | None = 3000) -> str:
-        texts = (p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
-        return "\n".join(text[-tail:] if tail else text for text in texts)
-
-    def stop(self) -> None:
-        from workers.embedded import stop_process
-
-        for process in self.processes:
-            stop_process(process, grace=15)
-        self.processes.clear()
+def worker_processes(env: dict[str, str], log_dir: Path) -> WorkerProcesses:
+    """The worker harness, run from this checkout and probed in-process."""
+    return WorkerProcesses(env, log_dir, cwd=ROOT, count_answering=count_answering)
 
 
 @pytest.fixture()
@@ -185,6 +155,13 @@ def workers(worker_env: dict[str, str], tmp_path: Path, redis_client: redis.Redi
     # earlier test's messages can reach these workers.
     log_dir = tmp_path / "worker-logs"
     log_dir.mkdir()
-    procs = WorkerProcesses(worker_env, log_dir)
+    procs = worker_processes(worker_env, log_dir)
     yield procs
     procs.stop()
+
+
+@pytest.fixture()
+def http_server() -> Iterator[HTTPTestServer]:
+    """A fresh loopback HTTP server per test."""
+    with HTTPTestServer() as server:
+        yield server

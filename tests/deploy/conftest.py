@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, SEED, WorkerProcesses
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import ROOT, SEED
 from tests.deploy.processes import ProcessGroup, http_ok, wait_until
 from tests.integration.test_seed_distributed import cli
 from workers.embedded import free_port

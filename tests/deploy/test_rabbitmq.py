@@ -18,7 +18,8 @@ import pytest
 import redis
 
 import tests.integration.test_distributed_acceptance as acceptance
-from tests.conftest import WorkerProcesses
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import worker_processes
 from workers.config import BROKER_DELIVERY_LIMIT_MARGIN, QUEUES
 
 RABBITMQ = "127.0.0.1:5672"
@@ -52,7 +53,7 @@ def rabbit_env(worker_env: dict[str, str], rabbit_vhost: str) -> dict[str, str]:
 def rabbit_workers(rabbit_env: dict[str, str], tmp_path: Path) -> Iterator[WorkerProcesses]:
     log_dir = tmp_path / "rabbit-worker-logs"
     log_dir.mkdir()
-    procs = WorkerProcesses(rabbit_env, log_dir)
+    procs = worker_processes(rabbit_env, log_dir)
     yield procs
     procs.stop()
 

@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tests.httpserver import HTTPTestServer, Reply, Request, page, redirect
+from newsmill.testing.httpserver import HTTPTestServer, Reply, Request, page, redirect
 
 ARTICLE = (
     "<!doctype html><html><head><title>{title}</title></head><body><article><h1>{title}</h1>"

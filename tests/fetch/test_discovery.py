@@ -17,9 +17,9 @@ from newsmill.fetch.discovery import DiscoveryError, DiscoveryOptions, discover,
 from newsmill.fetch.fetcher import Fetcher
 from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.state import SeenUrls
+from newsmill.testing.httpserver import HTTPTestServer, page
 from tests.conftest import ROOT
 from tests.fetch.sites import Site
-from tests.httpserver import HTTPTestServer, page
 
 FIXTURES = ROOT / "tests" / "fixtures" / "fetch"
 HOST = "www.example-news.com"

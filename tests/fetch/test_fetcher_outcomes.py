@@ -17,6 +17,7 @@ from newsmill.errors import Drop, Failure, Retryable, Unchanged
 from newsmill.fetch.fetcher import FetchDeferred, Fetcher
 from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.robots import UNREACHABLE_HOLD_SECONDS as ROBOTS_HOLD
+from newsmill.testing.httpserver import HTTPTestServer, Reply, page, redirect
 from tests.fetch.sites import (
     CHALLENGE,
     GZIP_MEMBERS,
@@ -32,7 +33,6 @@ from tests.fetch.sites import (
     gzip_bomb,
     redirect_chain,
 )
-from tests.httpserver import HTTPTestServer, Reply, page, redirect
 
 HOSTS = ("news.test", "disallow.test", "robots503.test", "slowrobots.test", "other.test", "refused.test",
          "tlsrobots.test", "crowd.test")

@@ -14,8 +14,8 @@ from newsmill.pipeline import process
 from newsmill.record import Source, WorkItem
 from newsmill.resources import Resources
 from newsmill.settings import Settings
+from newsmill.testing.httpserver import HTTPTestServer, Reply, Request
 from tests.fetch.sites import Site
-from tests.httpserver import HTTPTestServer, Reply, Request
 
 ETAG = '"short-1"'
 

@@ -12,10 +12,10 @@ import redis
 
 from newsmill.keys import Keys
 from newsmill.record import Source, WorkItem, payload_to_dict
+from newsmill.testing.httpserver import HTTPTestServer, Reply
 from tests.conftest import WorkerProcesses, control_app
 from tests.fetch.sites import Site, article
 from tests.fetch.test_workers_hostile import PeakMemory
-from tests.httpserver import HTTPTestServer, Reply
 
 pytestmark = pytest.mark.integration
 

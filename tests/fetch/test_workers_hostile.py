@@ -14,7 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import WorkerProcesses, read_jsonl, validate_record
+from newsmill.testing.httpserver import HTTPTestServer, Reply, page, redirect
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import read_jsonl, validate_record
 from tests.fetch.sites import (
     CHALLENGE,
     GZIP_MEMBERS,
@@ -30,7 +32,6 @@ from tests.fetch.sites import (
     gzip_bomb,
     redirect_chain,
 )
-from tests.httpserver import HTTPTestServer, Reply, page, redirect
 from tests.integration.test_seed_distributed import cli
 
 pytestmark = pytest.mark.integration

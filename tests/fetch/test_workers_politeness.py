@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import WorkerProcesses
+from newsmill.testing.httpserver import HTTPTestServer
+from newsmill.testing.worker_processes import WorkerProcesses
 from tests.fetch.sites import Site, article
-from tests.httpserver import HTTPTestServer
 from tests.integration.test_seed_distributed import cli
 
 pytestmark = pytest.mark.integration

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import CORPUS, WorkerProcesses, read_jsonl, validate_record
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import CORPUS, read_jsonl, validate_record
 from tests.integration.test_seed_distributed import cli, stream_records
 
 CORPUS_PAGES = 200

@@ -28,8 +28,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from newsmill.testing.httpserver import HTTPTestServer, page
 from tests.conftest import ROOT, SEED, read_jsonl
-from tests.httpserver import HTTPTestServer, page
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```", re.M | re.S)

@@ -8,7 +8,8 @@ from typing import Any
 
 import redis
 
-from tests.conftest import SEED, WorkerProcesses, read_jsonl, validate_record
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import SEED, read_jsonl, validate_record
 from tests.integration.test_seed_distributed import cli
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import redis
 
 from newsmill.keys import Keys
-from tests.conftest import SEED, WorkerProcesses, read_jsonl, validate_record
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import SEED, read_jsonl, validate_record
 from tests.integration.test_seed_distributed import cli
 
 

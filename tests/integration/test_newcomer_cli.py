@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import ROOT, SEED, WorkerProcesses, read_jsonl
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import ROOT, SEED, read_jsonl, worker_processes
 from tests.integration.test_run_embedded import env_without_redis, newsmill_bin
 
 
@@ -198,7 +199,7 @@ def test_two_prefixes_on_one_database_share_nothing(tmp_path: Path, redis_url: s
                "NEWSMILL_ENRICH": "reading_time"}
         logs = tmp_path / f"{name}-logs"
         logs.mkdir()
-        groups[name] = (prefix, env, WorkerProcesses(env, logs))
+        groups[name] = (prefix, env, worker_processes(env, logs))
     try:
         for _prefix, _env, procs in groups.values():
             procs.start("--queues", "io,cpu", "--concurrency", "2")

@@ -12,7 +12,8 @@ import redis
 
 from newsmill.keys import Keys
 from newsmill.settings import Settings
-from tests.conftest import ROOT, SEED, WorkerProcesses, read_jsonl, validate_record
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import ROOT, SEED, read_jsonl, validate_record
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 120) -> str:

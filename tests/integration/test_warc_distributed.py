@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import WorkerProcesses, read_jsonl, validate_record
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import read_jsonl, validate_record
 from tests.integration.test_seed_distributed import cli
 from tests.warc_archive import Archive, article_html
 

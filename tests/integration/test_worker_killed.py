@@ -12,7 +12,8 @@ from pathlib import Path
 import psutil
 import redis
 
-from tests.conftest import CORPUS, SEED, WorkerProcesses, control_app, read_jsonl
+from newsmill.testing.worker_processes import WorkerProcesses
+from tests.conftest import CORPUS, SEED, control_app, read_jsonl
 from tests.integration.test_seed_distributed import cli, stream_records
 
 INPUTS = 120

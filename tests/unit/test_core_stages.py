@@ -179,6 +179,7 @@ def test_settings_from_env() -> None:
     assert amqp.redis_url == "redis://127.0.0.1:6379/0"
 
 
+@pytest.mark.integration  # a fresh interpreter, so nothing this session imported counts
 def test_core_package_never_imports_celery() -> None:
     """Importing every module of the core package loads no Celery or kombu."""
     modules = sorted(

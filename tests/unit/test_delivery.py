@@ -190,6 +190,7 @@ def _append_many(path: str, writer: int, count: int, same_keys: bool) -> None:
                                  "pad": "x" * 5000})
 
 
+@pytest.mark.integration  # spawns four writer processes
 @pytest.mark.parametrize("same_keys", [False, True], ids=["distinct-inputs", "same-inputs"])
 def test_jsonl_sink_is_safe_with_many_writers(tmp_path: Path, same_keys: bool) -> None:
     """Four processes appending at once produce only whole, parseable lines, none lost; when all four

@@ -7,6 +7,7 @@ import multiprocessing
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis
 
 from newsmill.clean import clean
@@ -156,6 +157,7 @@ def _race(redis_url: str, prefixes: list[str], records: list[dict[str, Any]],
     client.close()
 
 
+@pytest.mark.integration  # spawns two processes
 def test_two_processes_share_one_index(redis_url: str, prefix: str, tmp_path: Path) -> None:
     """Two spawned processes, each running the pipeline's dedup stage on its own resources (its own Redis
     client): the second finds the article the first indexed."""
@@ -168,6 +170,7 @@ def test_two_processes_share_one_index(redis_url: str, prefix: str, tmp_path: Pa
     assert out_copy["duplicate_of"] == first.id
 
 
+@pytest.mark.integration  # spawns two processes
 def test_racing_copies_at_most_one_misses(redis_url: str, prefix: str, tmp_path: Path) -> None:
     """Two processes index two copies at the same instant, five times: each time exactly one of them
     names the other, never both and never neither."""

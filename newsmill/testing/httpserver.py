@@ -1,4 +1,5 @@
-"""A real HTTP server on 127.0.0.1 for tests, so fetch code is tested over real sockets, not mocks.
+"""A real HTTP server on 127.0.0.1 for tests and benchmarks, so fetch code runs over real sockets, not
+mocks.
 
 Routes are plain functions ``Request -> Reply`` (or a fixed :class:`Reply`), registered in one line::
 
@@ -17,14 +18,12 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
-
-import pytest
 
 
 @dataclass(frozen=True)
@@ -96,13 +95,6 @@ class HTTPTestServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-
-
-@pytest.fixture
-def http_server() -> Iterator[HTTPTestServer]:
-    """A fresh server per test; register it with ``pytest_plugins`` or import it into a test module."""
-    with HTTPTestServer() as server:
-        yield server
 
 
 class _Server(ThreadingHTTPServer):
