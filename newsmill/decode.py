@@ -11,43 +11,15 @@ import codecs
 import re
 
 from charset_normalizer import from_bytes
+from w3lib.encoding import html_body_declared_encoding, read_bom, resolve_encoding
 
 from newsmill.errors import Drop
 
 SNIFF_BYTES = 1024
 """How far into the content the binary and HTML sniffers look."""
 
-_PRESCAN_BYTES = 4096
-# Browsers prescan 1024 bytes, but real pages often put <meta charset> after long comments or
-# inline scripts; 4 KiB still keeps the regex cheap.
-
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    # UTF-32 first: its little-endian BOM starts with the UTF-16 one.
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-_SUPERSETS = {
-    # Servers and pages name a charset narrower than what they actually send (WHATWG encoding
-    # standard): decoding with the superset turns "smart quotes" into quotes instead of errors.
-    "ascii": "cp1252",
-    "iso8859_1": "cp1252",
-    "iso8859_9": "cp1254",
-    "iso8859_11": "cp874",
-    "tis_620": "cp874",
-    "gb2312": "gbk",
-    "euc_kr": "cp949",
-    "shift_jis": "cp932",
-    "big5": "big5hkscs",
-}
-
 _WESTERN = frozenset({"cp1252"})
 
-_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:+-]+)", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:+-]+)", re.IGNORECASE)
 
 # Only signatures that are impossible as the start of real text; formats whose headers contain NUL
 # bytes (WAV, MP3, most executables) are caught by the NUL test anyway.
@@ -80,10 +52,10 @@ def decode_html(raw: bytes, *, declared_charset: str | None = None) -> str:
     A declared charset the bytes do not decode under is treated as a wrong label, not as the truth:
     mislabelled pages are common and the later evidence usually gets them right.
     """
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return raw.decode(encoding, errors="replace")
-    for label in (declared_charset, _charset_in_markup(raw[:_PRESCAN_BYTES])):
+    bom_encoding, bom = read_bom(raw)
+    if bom_encoding is not None and bom is not None:
+        return raw[len(bom):].decode(bom_encoding, errors="replace")
+    for label in (declared_charset, _charset_in_markup(raw)):
         if label:
             text = _decode_declared(raw, label)
             if text is not None:
@@ -131,25 +103,19 @@ def looks_html(raw: bytes) -> bool:
 
 
 def normalize_charset(label: str) -> str | None:
-    """Python's codec name for a charset label, widened to the superset browsers use; None if unknown."""
-    try:
-        name = codecs.lookup(label.strip().strip("\"'")).name
-    except (LookupError, ValueError):
-        return None
-    name = name.replace("-", "_")
-    return _SUPERSETS.get(name, name)
+    """Python's codec name for a charset label, widened to the superset browsers use (WHATWG: ISO-8859-1
+    means windows-1252, GB2312 means GB18030…); None if unknown or refused (UTF-7)."""
+    return resolve_encoding(label.strip().strip("\"'"))
 
 
-def _charset_in_markup(head: bytes) -> str | None:
-    match = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
-    if match is None:
-        return None
-    label = match.group(1).decode("ascii", errors="replace")
-    name = normalize_charset(label)
-    if name is not None and name.startswith(("utf_16", "utf_32")):
+def _charset_in_markup(raw: bytes) -> str | None:
+    """The charset a ``<meta>`` or the XML declaration names, found the WHATWG prescan's way (comments
+    skipped, ``http-equiv`` only with its content-type pragma, first 4 KiB)."""
+    name = html_body_declared_encoding(raw)
+    if name is not None and name.replace("-", "_").startswith(("utf_16", "utf_32")):
         # A <meta> we could read as ASCII cannot be in UTF-16; browsers treat this as UTF-8.
         return "utf-8"
-    return label
+    return name
 
 
 def _decode_declared(raw: bytes, label: str) -> str | None:

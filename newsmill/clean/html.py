@@ -30,6 +30,8 @@ VERSION = f"newsmill-clean {__version__}; trafilatura {trafilatura.__version__}"
 PRODUCER = "trafilatura"
 
 # Publication times the page states in its metadata; trafilatura (htmldate) only reports the day.
+# htmldate can report a time (an outputformat with %H:%M:%S), but on the WCXB dev articles it drops
+# the time the metadata states on 34 pages, the zone on 6, and cannot tell a bare day from midnight.
 _TIME_PATTERNS = (
     re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"'),
     re.compile(r'<meta[^>]+(?:property|name|itemprop)=["\'](?:article:published_time|datePublished|'
@@ -38,6 +40,8 @@ _TIME_PATTERNS = (
                r'["\'](?:article:published_time|datePublished|pubdate|publishdate)["\']', re.IGNORECASE),
 )
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " • ")
+# By pattern, not lxml: a second full parse of the page (trafilatura keeps its tree to itself)
+# costs ~15x the pattern for the same first three headlines on 297 of 300 WCXB pages.
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})

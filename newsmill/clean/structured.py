@@ -2,6 +2,10 @@
 
 Many pages ship broken JSON-LD (trailing commas, raw newlines); where a block does not parse, its
 ``@type`` values are still read by pattern, and it contributes no authors.
+
+Blocks and tags are found by pattern rather than by extruct: extruct parses the whole page again
+(slower here), brings rdflib, html5lib and requests along, and fails on a page whose JSON-LD
+does not parse, where these patterns still read its types.
 """
 
 from __future__ import annotations

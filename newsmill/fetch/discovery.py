@@ -1,26 +1,21 @@
 """Discovery on the producer: article URLs from feeds (RSS, Atom, JSON Feed) and sitemaps (indexes,
 news sitemaps, text sitemaps, gzipped ones), every download through the safe, polite fetcher.
 
-Feeds are read by trafilatura's ``feeds`` module. Sitemaps are parsed here, with a non-resolving,
-non-networking lxml parser, because trafilatura's ``sitemaps`` module keeps only ``<loc>`` and the
-``--since`` filter needs ``<lastmod>`` and ``<news:publication_date>``; for feeds, the entries' dates are
-read alongside trafilatura's links. Every URL is checked and
-canonicalised with courlan, and a URL this job (or, within the window, any job) already enqueued is
-skipped.
+Feeds are read by feedparser (see :mod:`newsmill.fetch.feeds`), links and dates in one pass. Sitemaps
+are parsed here, with a non-resolving, non-networking lxml parser, because trafilatura's ``sitemaps``
+module keeps only ``<loc>`` and the ``--since`` filter needs ``<lastmod>`` and
+``<news:publication_date>``. Every URL is checked and canonicalised with courlan, and a URL this job
+(or, within the window, any job) already enqueued is skipped.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
-import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import courlan
 import redis
@@ -30,6 +25,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from newsmill.decode import decode_html
 from newsmill.errors import Deferred, Drop, Failure, Retryable
 from newsmill.fetch.body import BodyError, gunzip_limited
+from newsmill.fetch.feeds import feed_entries
 from newsmill.fetch.fetcher import FetchDeferred, Fetched, Fetcher, Kind
 from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.state import Resume, SeenUrls
@@ -81,25 +77,6 @@ def fetch_patiently(fetcher: Fetcher, url: str, kind: Kind, *, sleep: Callable[[
             raise DiscoveryError(f"{url}: {exc.reason} {exc.message}") from None
         except Failure as exc:
             raise DiscoveryError(f"{url}: {exc.code} {exc.message}") from None
-
-
-def feed_links(text: str, feed_url: str) -> list[str]:
-    """Article URLs in an RSS, Atom or JSON feed (trafilatura's parser), relative links resolved."""
-    with warnings.catch_warnings():
-        # trafilatura.feeds imports trafilatura's downloader (never used here: every download goes
-        # through our fetcher), and urllib3 warns on import that optional SOCKS support is missing.
-        warnings.filterwarnings("ignore", message="SOCKS support in urllib3")
-        from trafilatura.feeds import FeedParameters, extract_links
-
-    parts = urlsplit(feed_url)
-    base = f"{parts.scheme}://{parts.netloc}"
-    # external=True: feeds link to CDNs and sister domains; our own filters (courlan, the SSRF guard at
-    # fetch time) decide, not a same-domain rule.
-    params = FeedParameters(base, parts.hostname or "", feed_url, external=True)
-    # trafilatura also returns the channel's own <link> (the section front the feed belongs to):
-    # that is the feed's directory or the site root, never an article.
-    home = {f"{base}{parts.path.rsplit('/', 1)[0]}/", f"{base}/"}
-    return [link for link in extract_links(text.strip(), params) if link not in home]
 
 
 @dataclass(frozen=True)
@@ -193,79 +170,24 @@ def sitemap_links(fetcher: Fetcher, sitemap_url: str, options: DiscoveryOptions)
         yield from (page for page, when in entries.pages if _recent(when, options.since))
 
 
-def _feed_date(text: object) -> datetime | None:
-    """An RSS date (RFC 822: ``Tue, 14 May 2024 08:40:00 GMT``) or an ISO 8601 one (Atom, JSON Feed,
-    dc:date); None for anything else, a feed's dates being whatever its generator wrote."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    try:
-        value = parsedate_to_datetime(text.strip())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return _date(text.strip().replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _json_feed_dates(text: str) -> dict[str, datetime]:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return {}
-    items = data.get("items") if isinstance(data, dict) else None
-    dates: dict[str, datetime] = {}
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        link = item.get("url") or item.get("external_url")
-        when = _feed_date(item.get("date_published") or item.get("date_modified"))
-        if isinstance(link, str) and when is not None:
-            dates[link] = when
-    return dates
-
-
-def feed_entry_dates(text: str) -> dict[str, datetime]:
-    """Each entry's link and date in an RSS, Atom or JSON feed: RSS ``pubDate`` (or ``dc:date``), Atom
-    ``published`` (or ``updated``), JSON Feed ``date_published`` (or ``date_modified``). trafilatura's
-    feed parser returns links only, and ``--since`` needs the dates."""
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        return _json_feed_dates(stripped)
-    root = _parse_xml(stripped.encode("utf-8"))
-    dates: dict[str, datetime] = {}
-    for entry in root.iter() if root is not None else ():
-        if _local(entry.tag) not in ("item", "entry"):
-            continue
-        link: str | None = None
-        found: dict[str, str | None] = {}
-        for child in entry:
-            name = _local(child.tag)
-            if name == "link" and link is None:
-                href = child.get("href")
-                if href and child.get("rel", "alternate") == "alternate":
-                    link = href.strip()
-                elif child.text and child.text.strip():
-                    link = child.text.strip()
-            elif name in ("pubDate", "published", "date", "updated"):
-                found.setdefault(name, child.text)
-        when = next((parsed for key in ("pubDate", "published", "date", "updated")
-                     if (parsed := _feed_date(found.get(key))) is not None), None)
-        if link and when is not None:
-            dates[link] = when
-    return dates
+def feed_entry_dates(text: str, feed_url: str = "") -> dict[str, datetime]:
+    """Each dated entry's link and date in an RSS, Atom or JSON feed."""
+    return {entry.link: entry.published for entry in feed_entries(text, feed_url) if entry.published is not None}
 
 
 def feed_article_links(fetcher: Fetcher, feed_url: str, since: datetime | None = None) -> list[str]:
     """Article links of a feed; with ``since``, entries dated before it are left out (undated ones stay)."""
     fetched = fetch_patiently(fetcher, feed_url, "feed")
-    text = decode_html(fetched.body, declared_charset=fetched.charset)
-    links = feed_links(text, feed_url)
+    entries = feed_entries(decode_html(fetched.body, declared_charset=fetched.charset), feed_url)
     if since is None:
-        return links
-    dated: dict[str | None, datetime] = {}
-    for link, when in feed_entry_dates(text).items():
-        # The same article listed twice (an update, a #comments link) counts from its newest entry.
-        key = canonical_article_url(urljoin(feed_url, link))
-        dated[key] = max(when, dated.get(key, when))
-    return [link for link in links if _recent(dated.get(canonical_article_url(link)), since)]
+        return [entry.link for entry in entries]
+    newest: dict[str | None, datetime] = {}
+    for entry in entries:
+        if entry.published is not None:
+            # The same article listed twice (an update, a #comments link) counts from its newest entry.
+            key = canonical_article_url(entry.link)
+            newest[key] = max(entry.published, newest.get(key, entry.published))
+    return [entry.link for entry in entries if _recent(newest.get(canonical_article_url(entry.link)), since)]
 
 
 def canonical_article_url(url: str) -> str | None:

@@ -74,6 +74,23 @@ def test_unknown_label_is_ignored() -> None:
     assert decode_html(b"<p>plain</p>", declared_charset="no-such-charset") == "<p>plain</p>"
 
 
+def test_meta_charset_inside_a_comment_is_not_a_declaration() -> None:
+    """The WHATWG prescan skips comments: a commented-out meta must not override the real one."""
+    raw = f'<!-- <meta charset="iso-8859-5"> --><meta charset="koi8-r"><p>{RUSSIAN}</p>'.encode("koi8-r")
+    assert "Москва" in decode_html(raw)
+
+
+def test_content_charset_without_the_content_type_pragma_is_not_a_declaration() -> None:
+    raw = f'<meta name="note" content="charset=iso-8859-5"><p>{RUSSIAN}</p>'.encode()
+    assert "Москва" in decode_html(raw)
+
+
+def test_utf7_label_is_refused() -> None:
+    """UTF-7 can spell "<" in plain ASCII ("+ADw-"): browsers dropped it, so a page naming it is not
+    decoded with it."""
+    assert decode_html(b"<p>+ADw-script+AD4-</p>", declared_charset="utf-7") == "<p>+ADw-script+AD4-</p>"
+
+
 def test_decode_text_accepts_utf8_with_bom() -> None:
     """Plain text may carry a UTF-8 BOM, which is removed."""
     assert decode_text(codecs.BOM_UTF8 + "héllo".encode()) == "héllo"
