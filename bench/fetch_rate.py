@@ -66,9 +66,11 @@ def main() -> None:
         })
         import redis
 
+        from newsmill.jobs import JobStore
         from newsmill.keys import Keys
-        from newsmill.record import Source, WorkItem, payload_to_dict
-        from workers.config import IO_QUEUE
+        from newsmill.record import Source
+        from newsmill.resources import Resources
+        from tasks.chains import enqueue_sources
 
         client = redis.Redis.from_url(redis_server.url)
         procs = WorkerProcesses(dict(os.environ), Path(tempfile.mkdtemp(prefix="fetch-rate-")), cwd=ROOT)
@@ -78,16 +80,20 @@ def main() -> None:
         from newsmill.settings import Settings
         from workers.app import make_app
 
-        app = make_app(Settings.from_env())  # from the environment above, like the workers
+        settings = Settings.from_env()  # from the environment above, like the workers
+        app = make_app(settings)
 
         job = "bench-rate"
         try:
             started = time.perf_counter()
-            with app.producer_or_acquire() as producer:
-                for i in range(args.n):
-                    item = WorkItem(job_id=job, source=Source(kind="url", location=f"http://{HOST}:{server.port}/page?n={i}"))
-                    app.send_task("newsmill.fetch", args=(payload_to_dict(item),), queue=IO_QUEUE,
-                                  producer=producer)
+            # Registered in a job and enqueued as chains, the way `newsmill enqueue` does: a fetch task
+            # sent on its own (no job, no next stage) never hands over, and the reconciler, finding it
+            # ended without a successor after NEWSMILL_RECONCILE_GRACE, drives it again (a second request
+            # for the page). No cpu worker runs here, so each chain waits after its fetch stage.
+            jobs = JobStore(client, Keys(prefix))
+            jobs.create(job, inputs=[f"http://{HOST}:{server.port}/page"])
+            sources = (Source(kind="url", location=f"http://{HOST}:{server.port}/page?n={i}") for i in range(args.n))
+            enqueue_sources(job, sources, settings, jobs, Resources(settings, redis_client=client), app=app)
             while sum(1 for _ in client.scan_iter(match=Keys(prefix).body(job, "*"), count=1000)) < args.n:
                 for process in procs.processes:
                     if process.poll() is not None:

@@ -10,7 +10,10 @@ maps to 127.0.0.1; politeness limits are set high (1000 requests/s per host) so 
 workers are the limit. Redis is a private embedded server. A warm-up round (robots.txt of every host,
 connection pools) runs first and is not timed.
 
-    python bench/fetch_throughput.py [-n 2000] [--workers 2] [--threads 64] [--latency 0.1]
+    python bench/fetch_throughput.py [-n 2000] [--workers 2] [--threads 64] [--latency 0.1] [--profile DIR]
+
+``--profile DIR`` runs the workers under cProfile (every thread, CPU time) and prints where it went; the
+profiler slows the workers down, so the pages/s of such a run are not the benchmark's.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.profiling.report import print_report, profiled  # noqa: E402
 from newsmill.testing.httpserver import HTTPTestServer, Reply  # noqa: E402
 from newsmill.testing.worker_processes import WorkerProcesses  # noqa: E402
 
@@ -47,6 +51,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="io worker processes")
     parser.add_argument("--threads", type=int, default=64, help="threads per io worker")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds before each response")
+    parser.add_argument("--profile", type=Path, help="profile the workers into this folder")
     args = parser.parse_args()
 
     from workers.embedded import embedded_server
@@ -61,6 +66,9 @@ def main() -> None:
             "NEWSMILL_FETCH_ALLOW_ADDRESSES": f"127.0.0.1:{server.port}",
             "NEWSMILL_FETCH_RESOLVE": ",".join(f"{host(i)}=127.0.0.1" for i in range(HOSTS)),
             "NEWSMILL_FETCH_RATE": "1000", "NEWSMILL_FETCH_MAX_CONNECTIONS": "200",
+            # Fetch tasks are sent alone (no job, no next stage), so they never hand over: past the grace
+            # the reconciler would drive them again and the workers would fetch pages twice.
+            "NEWSMILL_RECONCILE_GRACE": "3600",
         })
         import redis
 
@@ -70,7 +78,8 @@ def main() -> None:
 
         client = redis.Redis.from_url(redis_server.url)
         log_dir = Path(tempfile.mkdtemp(prefix="fetch-bench-"))
-        procs = WorkerProcesses(dict(os.environ), log_dir, cwd=ROOT)
+        env = profiled(dict(os.environ), args.profile) if args.profile else dict(os.environ)
+        procs = WorkerProcesses(env, log_dir, cwd=ROOT)
         for _ in range(args.workers):
             procs.start("--queues", "io", "--pool", "threads", "--concurrency", str(args.threads))
         procs.wait_ready()
@@ -99,15 +108,18 @@ def main() -> None:
                         raise SystemExit(f"a worker died: {procs.logs()}")
                 time.sleep(0.05)
 
+        pids = [process.pid for process in procs.processes]
         try:
             run(HOSTS * 4, "warmup")
             seconds = run(args.n, "timed")
         finally:
-            procs.stop(grace=10)
+            procs.stop(grace=30 if args.profile else 10)
             app.close()
         print(f"fetch stage through {args.workers} io workers x {args.threads} threads, {HOSTS} hosts, "
               f"{args.latency * 1000:.0f} ms latency: {args.n} pages in {seconds:.2f} s = "
               f"{args.n / seconds:.0f} pages/s (cores: {os.cpu_count()})")
+        if args.profile:
+            print_report(args.profile, pids)
 
 
 if __name__ == "__main__":
