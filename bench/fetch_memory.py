@@ -79,7 +79,8 @@ def main() -> None:
     parser.add_argument("--mib", type=int, default=9, help="size of each page in MiB")
     args = parser.parse_args()
 
-    from workers.embedded import embedded_server, stop_process
+    from newsmill.processes import stop_process_group
+    from workers.embedded import embedded_server
 
     body = big_page(args.mib)
     with HTTPTestServer() as server, embedded_server() as redis_server:
@@ -128,7 +129,7 @@ def main() -> None:
                     time.sleep(0.02)
                 seconds = time.perf_counter() - started
         finally:
-            stop_process(worker, grace=10)
+            stop_process_group(worker, grace=10)
             app.close()
     in_flight = args.threads * len(body)
     mib = 1024 * 1024

@@ -44,7 +44,8 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1, help="seconds before each response")
     args = parser.parse_args()
 
-    from workers.embedded import embedded_server, stop_process
+    from newsmill.processes import stop_process_group
+    from workers.embedded import embedded_server
 
     arrivals: list[float] = []
     lock = threading.Lock()
@@ -102,7 +103,7 @@ def main() -> None:
             seconds = time.perf_counter() - started
         finally:
             for process in procs.processes:
-                stop_process(process, grace=10)
+                stop_process_group(process, grace=10)
             app.close()
     span = max(arrivals) - min(arrivals)
     busiest = max(Counter(int(at) for at in arrivals).values())

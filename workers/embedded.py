@@ -19,6 +19,7 @@ from pathlib import Path
 
 import redis
 
+from newsmill.processes import stop_process_group
 from workers.lifeline import Lifeline
 
 
@@ -99,7 +100,7 @@ def embedded_server(*, startup_timeout: float = 10.0, parent: Path | None = None
             client.close()
             if handle is not None:
                 break
-            stop_process(process)
+            stop_process_group(process)
         if handle is None:
             log = (directory / "server.log")
             detail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
@@ -107,22 +108,9 @@ def embedded_server(*, startup_timeout: float = 10.0, parent: Path | None = None
         yield handle
     finally:
         if handle is not None:
-            stop_process(handle.process)
+            stop_process_group(handle.process)
         shutil.rmtree(directory, ignore_errors=True)
 
-
-def stop_process(process: subprocess.Popen[bytes], *, grace: float = 10.0) -> None:
-    """SIGTERM the process group (a worker and its pool children), then SIGKILL whatever is left."""
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=grace)
-    # Pool children may outlive their parent for a moment: clear the whole group either way.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)
 
 
 @dataclass
@@ -161,5 +149,5 @@ class WorkerPool:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
-            stop_process(process)
+            stop_process_group(process)
         self.processes.clear()

@@ -3,14 +3,13 @@ stopping one also stops its pool children."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from newsmill.processes import stop_process_group
 
 PING_SECONDS = 1.0
 """How long one ``newsmill healthcheck`` waits for the workers' answers."""
@@ -91,19 +90,3 @@ class WorkerProcesses:
             stop_process_group(process, grace=grace)
         self.processes.clear()
 
-
-def stop_process_group(process: subprocess.Popen[bytes], *, grace: float) -> None:
-    """SIGTERM the process group of ``process``, wait up to ``grace`` seconds, then SIGKILL the group.
-
-    The same steps as ``workers.embedded.stop_process``, which the core package cannot import.
-    """
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=grace)
-    # Pool children may outlive their parent for a moment: clear the whole group either way.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        process.wait(timeout=5)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from workers.embedded import stop_process
+from newsmill.processes import stop_process_group
 
 
 class ProcessGroup:
@@ -38,7 +38,7 @@ class ProcessGroup:
 
     def stop(self) -> None:
         for _name, process in reversed(self.started):
-            stop_process(process, grace=20)
+            stop_process_group(process, grace=20)
         self.started.clear()
 
 

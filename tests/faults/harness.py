@@ -253,13 +253,13 @@ class Supervisor:
             os.killpg(process.pid, signal.SIGKILL)
 
     def stop(self) -> None:
-        from workers.embedded import stop_process
+        from newsmill.processes import stop_process_group
 
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
         for process in self.processes.values():
-            stop_process(process, grace=10)
+            stop_process_group(process, grace=10)
 
     def logs(self, tail: int = 4000) -> str:
         texts = []

@@ -48,7 +48,7 @@ LAYERS: tuple[Layer, ...] = (
            "newsmill.results")),  # the jobs' bookkeeping in Redis
     Layer(("newsmill.record", "newsmill.enrichment_fields", "newsmill.schema", "newsmill.errors", "newsmill.ids",
            "newsmill.keys", "newsmill.redistext", "newsmill.decode", "newsmill.mediatypes", "newsmill.text",
-           "newsmill.retry", "newsmill.timing", "newsmill")),  # what all share
+           "newsmill.retry", "newsmill.timing", "newsmill.processes", "newsmill")),  # what all share
 )
 
 SIBLING_EDGES: frozenset[tuple[str, str]] = frozenset({
