@@ -15,6 +15,7 @@ msgspec would be faster still but a new dependency and a move away from dataclas
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal, Self
 
@@ -52,13 +53,21 @@ _OPEN = ConfigDict(extra="ignore", use_attribute_docstrings=True)
 
 
 _adapters: dict[type[Any], TypeAdapter[Any]] = {}
+# Building an adapter reads the class's source for its attribute docstrings (``ast.parse``), and CPython
+# 3.11's AST conversion is not safe while another thread does the same: an io worker's threads building
+# adapters at once failed with "SystemError: AST constructor recursion depth mismatch". One builder at a
+# time, and workers build them all at start-up (:func:`build_adapters`).
+_building = threading.Lock()
 
 
 def adapter(cls: type[Any]) -> TypeAdapter[Any]:
-    """The pydantic adapter of one payload type, built on first use: building one takes milliseconds."""
+    """The pydantic adapter of one payload type, built on first use (it takes milliseconds)."""
     found = _adapters.get(cls)
     if found is None:
-        found = _adapters[cls] = TypeAdapter(cls)
+        with _building:
+            found = _adapters.get(cls)
+            if found is None:
+                found = _adapters[cls] = TypeAdapter(cls)
     return found
 
 
@@ -238,6 +247,13 @@ class ArticleRecord(JsonShape):
 
 Payload = WorkItem | Document | ArticleRecord
 """What a stage receives or returns."""
+
+
+def build_adapters() -> None:
+    """Build every payload type's adapter now (~90 ms): a worker does it at start-up, so no task pays for
+    it and no two threads build one at once."""
+    for cls in (Source, WorkItem, StageRun, Document, Dateline, ArticleRecord):
+        adapter(cls)
 
 
 def payload_to_dict(payload: Payload) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from celery import bootsteps
 from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
 
 from newsmill.pipeline import warm_up
+from newsmill.record import build_adapters
 from newsmill.resources import Resources
 from newsmill.settings import Settings
 from tasks.queues import CPU_QUEUE
@@ -37,6 +38,7 @@ class ProcessResources:
         """Build this process's resources (idempotent)."""
         with self._lock:
             if self._current is None:
+                build_adapters()  # before the pool's threads need them all at once
                 self._current = Resources(self.settings)
             return self._current
 

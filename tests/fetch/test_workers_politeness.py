@@ -58,7 +58,10 @@ def test_three_workers_share_one_hosts_budget(site: Site, workers: WorkerProcess
     assert status["ok"] == PAGES + 10, status
 
     polite = site.hits_for(POLITE)
-    assert len([hit for hit in polite if hit.path.startswith("/story/")]) == PAGES
+    stories = Counter(hit.path for hit in polite if hit.path.startswith("/story/"))
+    assert sorted(stories) == sorted(f"/story/{i}" for i in range(PAGES))
+    assert [path for path, hits in stories.items() if hits > 1] == [], [
+        (hit.at, hit.path) for hit in polite]
     assert elapsed >= 29.0, elapsed
     span = max(h.at for h in polite) - min(h.at for h in polite)
     assert span >= (len(polite) - 1) / RATE - 0.5, span
