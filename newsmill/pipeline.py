@@ -158,7 +158,9 @@ def stages_for(source: Source, enrich_names: tuple[str, ...] | list[str]) -> lis
 def warm_up(settings: Settings) -> None:
     """Load what the stages load lazily (models, extractor modules), so the first article does not pay
     for it; a worker calls this before its pool forks, and the children share the pages."""
-    import newsmill.clean  # noqa: F401  (imports trafilatura and lxml; see _clean)
+    from newsmill.clean import warm_up as warm_up_clean  # imports trafilatura and lxml; see _clean
+
+    warm_up_clean()
 
     identify_language("warm up the language model")
     options = {"entities": settings.entities, "places": settings.geo}
