@@ -27,11 +27,18 @@ def warm_up(options: GeoOptions | None = None) -> None:
 
 
 def mentions(record: ArticleRecord) -> list[Mention] | None:
-    """Place mentions from the record's entities and dateline; None when there are no entities."""
+    """Place mentions from the record's entities and dateline; None when there are no entities.
+
+    A name the entity model also tagged as something else in the same article (``Mary`` a person,
+    ``Jordan`` a player) is not taken for a place: one reading is wrong, and a wrong place misleads more
+    than a missing one.
+    """
     entities = record.entities
     if entities is None or entities is MISSING:
         return None
-    found = [Mention(text=str(e["name"]), count=int(e["count"])) for e in entities if e["label"] in PLACE_LABELS]
+    elsewhere = {str(e["name"]).casefold() for e in entities if e["label"] not in PLACE_LABELS}
+    found = [Mention(text=str(e["name"]), count=int(e["count"])) for e in entities
+             if e["label"] in PLACE_LABELS and str(e["name"]).casefold() not in elsewhere]
     if record.dateline and record.dateline.place:
         found.append(Mention(text=record.dateline.place, dateline=True))
     return found

@@ -9,7 +9,16 @@ import pytest
 
 from newsmill.clean import clean
 from newsmill.enrich import entities, places
-from newsmill.enrich.geo import GeoOptions, Mention, Resolved, compact, place_key, primary_country, shared_index
+from newsmill.enrich.geo import (
+    GeoOptions,
+    Mention,
+    Resolved,
+    compact,
+    place_key,
+    primary_country,
+    resolve,
+    shared_index,
+)
 from newsmill.enrich.geo.index import build_index
 from newsmill.extract import extract
 from newsmill.record import ArticleRecord, Dateline, Document, Source, WorkItem
@@ -137,3 +146,21 @@ def test_shipped_index_is_current() -> None:
     assert len(shipped) == len(built)
     assert shipped.lookup("Dayr az Zawr") == built.lookup("Dayr az Zawr")
 
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("AI", []), ("LA", []), ("EU", []), ("UN", []), ("US", ["US"]), ("U.S.", ["US"]), ("UK", ["GB"]),
+    ("Ayr", ["GB"]), ("Nice", ["FR"])])
+def test_initialisms_name_countries_or_nothing(name: str, expected: list[str]) -> None:
+    """GeoNames lists `AI` among Ayr's alternate names and `EU` folds onto the town of Eu; an article's
+    initialism is a country (or a US state) or no place at all, while a spelled-out name still resolves."""
+    found = resolve(shared_index(), [Mention(name)])
+    assert [item.place.country_code for item in found] == expected
+
+
+def test_a_name_also_tagged_as_a_person_is_not_a_place() -> None:
+    """`Mary` tagged GPE once and PERSON once is not Mary, Turkmenistan; Damascus stays a place."""
+    record = ArticleRecord(id="f" * 24, job_id="job", source=ITEM.source, text="x", entities=[
+        {"name": "Mary", "label": "GPE", "count": 1}, {"name": "Mary", "label": "PERSON", "count": 2},
+        {"name": "Damascus", "label": "GPE", "count": 1}])
+    assert [m.text for m in places.mentions(record) or []] == ["Damascus"]

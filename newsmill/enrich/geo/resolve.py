@@ -49,8 +49,21 @@ class Resolved:
     place: Place
 
 
+def is_initialism(text: str) -> bool:
+    """``AI``, ``LA``, ``U.S.``: three capital letters or fewer, dots aside."""
+    letters = text.replace(".", "").strip()
+    return 0 < len(letters) <= 3 and letters.isalpha() and letters.isupper()
+
+
 def _candidates(index: GeoIndex, text: str) -> tuple[tuple[Place, ...], str | None]:
-    """Candidates of a name, and the qualifier after its comma ("Portland, Oregon" → Oregon), if any."""
+    """Candidates of a name, and the qualifier after its comma ("Portland, Oregon" → Oregon), if any.
+
+    An initialism names a country or a US state (``US``, ``UK``, ``NY``) or nothing: GeoNames lists
+    ``AI`` among Ayr's and Elne's alternate names and ``EU`` folds onto the town of Eu, but an article's
+    ``AI`` or ``EU`` is never those towns.
+    """
+    if is_initialism(text):
+        return tuple(p for p in index.lookup(text) if p.kind in ("country", "admin1")), None
     found = index.lookup(text)
     if found or "," not in text:
         return found, None
