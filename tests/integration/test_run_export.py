@@ -29,7 +29,7 @@ def test_run_writes_parquet_of_the_seed_and_dev_pages(tmp_path: Path) -> None:
     for page in sorted((CORPUS / "html").glob("*.html.gz"))[:PAGES]:
         shutil.copy(page, inputs / page.name)
     out = tmp_path / "out.parquet"
-    # The stages country needs (entities, places) and keywords; the others add minutes, not coverage.
+    # The stages country needs (entities, places) and keywords; the others add run time, not coverage.
     done = subprocess.run([newsmill_bin(), "run", str(inputs), "-o", str(out), "--workers", "1",
                            "--enrich", "reading_time,entities,places,keywords"],
                           env=env_without_redis(tmp_path), cwd=tmp_path, capture_output=True, text=True,
