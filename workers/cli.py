@@ -1,4 +1,4 @@
-"""The ``newsmill`` command: enqueue, status, worker, and run (the embedded default)."""
+"""The ``newsmill`` command: enqueue, status, worker, export, and run (the embedded default)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import redis
 
 from newsmill.enrich import REGISTRY
 from newsmill.errors import infrastructure_error
+from newsmill.export import FORMATS, Format, OutputFile, format_for, read_jsonl, read_stream, write
 from newsmill.fetch.discovery import DiscoveryError, DiscoveryRequest, parse_since
 from newsmill.jobs import JobCounts, JobStore, RedisFull, new_job_id
 from newsmill.keys import Keys
@@ -319,7 +320,7 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
     raise SystemExit(code)
 
 
-@main.command(epilog=EXIT_CODES_HELP, short_help="Process inputs end to end on this machine; write JSONL.",
+@main.command(epilog=EXIT_CODES_HELP, short_help="Process inputs end to end on this machine; write records.",
               help="Process INPUTS (and --feed, --sitemap articles) end to end and write one JSON record per "
                    "input: on an embedded server and workers started for this run and stopped after it "
                    "(nothing to install), or with --broker on the workers already running there."
@@ -327,7 +328,8 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
 @click.argument("inputs", nargs=-1)
 @_job_options
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
-              help="JSONL file for the records ('-' for standard output).")
+              help="File for the records ('-' for standard output): JSONL, or Parquet or CSV when it ends "
+                   "in .parquet or .csv (see newsmill export).")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL",
               help="Use this broker and the workers already running there instead of embedded ones.")
 @click.option("--workers", "cpu_workers", type=click.IntRange(min=1), default=None,
@@ -345,7 +347,8 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
     variables = command_environment(broker, _choose_enrichment(enrich))
     settings = command_settings(variables)  # every setting checked before anything starts
     job = _Job(inputs, discovery, reprocess, sources=_plan(inputs))  # so is every input
-    out = _open_output(output)
+    target = _Target.open(output)  # and -o: an unwritable file is known before anything starts
+    out = target.jsonl
     # SIGTERM and SIGHUP end the run like Ctrl-C: through the finally blocks that stop what we started.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGHUP, _interrupt)
@@ -356,10 +359,18 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
             counts = _run_embedded(job, variables, out, cpu_workers=cpu_workers, log_file=log_file,
                                    timeout=timeout)
     except KeyboardInterrupt:
+        target.discard()
         raise Exit("interrupted: stopped, and stopped everything this run started", ExitCode.INTERRUPTED) from None
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    except Exit as exc:
+        if exc.exit_code == ExitCode.UNFINISHED:
+            target.finish()  # a timed-out run keeps the records it got, in every format
+        else:
+            target.discard()
+        raise
+    except BaseException:
+        target.discard()
+        raise
+    target.finish()
     if output != "-":
         click.echo(f"records: {output}", err=True)
     raise SystemExit(int(_finished_code(counts)))
@@ -381,6 +392,73 @@ def _open_output(output: str) -> IO[str]:
         return open(output, "w", encoding="utf-8")
     except OSError as exc:
         raise Exit(f"cannot write -o {output}: {exc.strerror or exc}", ExitCode.ERROR) from exc
+
+
+def _output_file(output: str) -> OutputFile:
+    """``-o`` of a Parquet or CSV file, checked writable now (one line if not), written in full later."""
+    if Path(output).is_dir():
+        raise Exit(f"cannot write -o {output}: Is a directory", ExitCode.ERROR)
+    try:
+        return OutputFile(output)
+    except OSError as exc:
+        raise Exit(f"cannot write -o {output}: {exc.strerror or exc}", ExitCode.ERROR) from exc
+
+
+@dataclass
+class _Target:
+    """Where `run` writes its records. JSONL goes straight to ``-o`` as it arrives, as it always did; for
+    Parquet or CSV, which are written whole (Parquet's footer comes last), the JSONL goes to a temporary
+    file beside ``-o`` and :meth:`finish` converts it with the exporter (the embedded server and its
+    stream are gone by then, so the file is the copy to convert)."""
+
+    jsonl: IO[str]
+    fmt: Format
+    final: OutputFile | None = None
+
+    @classmethod
+    def open(cls, output: str) -> _Target:
+        fmt = format_for(output) if output != "-" else "jsonl"
+        if fmt == "jsonl":
+            return cls(_open_output(output), fmt)
+        final = _output_file(output)
+        try:
+            scratch = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed by finish or discard
+                "w+", encoding="utf-8", prefix=f".{Path(output).name}.", suffix=".jsonl",
+                dir=final.partial.parent, delete=True)
+        except OSError as exc:
+            final.discard()
+            raise Exit(f"cannot write -o {output}: {exc.strerror or exc}", ExitCode.ERROR) from exc
+        return cls(scratch, fmt, final)
+
+    def finish(self) -> None:
+        if self.final is None:
+            if self.jsonl is not sys.stdout:
+                self.jsonl.close()
+            return
+        try:
+            self.jsonl.flush()
+            _export_to(self.final, read_jsonl(self.jsonl.name), self.fmt)
+        finally:
+            self.jsonl.close()
+
+    def discard(self) -> None:
+        if self.jsonl is not sys.stdout:
+            self.jsonl.close()
+        if self.final is not None:
+            self.final.discard()
+
+
+def _export_to(target: OutputFile, records: Iterable[dict[str, Any]], fmt: Format) -> int:
+    """Write ``records`` to ``target`` under its temporary name, then move it into place."""
+    try:
+        count = write(records, fmt, target.partial)
+        target.commit()
+    except BaseException as exc:
+        target.discard()
+        if isinstance(exc, OSError):  # a full disk, a folder removed meanwhile: one line, not a traceback
+            raise Exit(f"cannot write {target.path}: {exc.strerror or exc}", ExitCode.ERROR) from exc
+        raise
+    return count
 
 
 def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_workers: int | None,
@@ -477,6 +555,56 @@ def _run_job(job: _Job, settings: Settings, out: IO[str], *, timeout: float | No
     final = jobs.counts(job_id)
     _print_counts(final, as_json=False, out=sys.stderr)
     return final
+
+
+@main.command(epilog=EXIT_CODES_HELP, short_help="Write delivered records to a JSONL, CSV or Parquet file.")
+@click.argument("job_id", required=False, metavar="[JOB]")
+@click.option("--since", default=None, metavar="DATE",
+              help="Only records delivered since DATE (ISO 8601, or e.g. 2d, 12h, 30m).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: from -o's suffix, .parquet or .csv, else jsonl).")
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="The file to write ('-' for standard output, jsonl and csv only).")
+@click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
+def export(job_id: str | None, since: str | None, fmt: Format | None, output: str, broker: str | None) -> None:
+    """Write the records delivered to the result stream, of job JOB and/or since DATE, to FILE.
+
+    Parquet columns follow the record's schema (nested fields as structs and lists, absent enrichment
+    fields as nulls); CSV has one column per top-level field, nested ones as JSON text; JSONL is the
+    records as delivered. Records are read in batches and written as they come.
+    """
+    if job_id is None and since is None:
+        raise click.UsageError("name a JOB, --since DATE, or both")
+    try:
+        after = parse_since(since) if since else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since") from exc
+    fmt = fmt or format_for(output)
+    if output == "-" and fmt == "parquet":
+        raise click.BadParameter("Parquet needs a file, not standard output", param_hint="-o")
+    settings = command_settings(command_environment(broker))
+    client = _redis(settings)
+    keys = Keys(settings.prefix)
+    client.ping()  # an unreachable Redis is one line (workers/errors.py) before any file is made
+    target = _output_file(output) if output != "-" else None  # an unwritable -o fails before any reading
+    known = job_id is None or JobStore(client, keys).counts(job_id).exists
+    records: Iterable[dict[str, Any]] = read_stream(client, keys, job_id=job_id, since=after)
+    if not known:
+        # The job's counts expire a week after its last write; its records may stay in the stream longer.
+        first = next(iter(records), None)
+        if first is None:
+            if target is not None:
+                target.discard()
+            raise Exit(f"no job {job_id} and no record of it in the stream (it may have expired)", ExitCode.ERROR)
+        records = itertools.chain([first], records)
+    count = _write_stdout(records, fmt) if target is None else _export_to(target, records, fmt)
+    click.echo(f"exported {count} records" + (f": {output}" if output != "-" else ""), err=True)
+
+
+def _write_stdout(records: Iterable[dict[str, Any]], fmt: Format) -> int:
+    count = write(records, fmt, sys.stdout)
+    sys.stdout.flush()
+    return count
 
 
 main.add_command(flower)

@@ -25,6 +25,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -124,6 +125,9 @@ def test_the_sh_blocks_run_as_written(tmp_path: Path, news_site: HTTPTestServer,
     assert len(read_jsonl(where / "feed.jsonl")) == 2 and len(read_jsonl(where / "sitemap.jsonl")) == 2
     delivered = read_jsonl(where / "articles.jsonl")
     assert sorted(r["source"]["kind"] for r in delivered) == ["file", "url", "url"], delivered
+    # `newsmill export "$JOB" -o articles.parquet`: the job's records (the seed and two URLs), as Parquet.
+    exported = pq.read_table(where / "articles.parquet").to_pylist()
+    assert sorted(r["id"] for r in exported) == sorted(r["id"] for r in delivered)
 
 
 def test_the_setup_commands_are_the_ones_that_work(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer(("newsmill.load", "newsmill.fetch", "newsmill.clean", "newsmill.extract", "newsmill.enrich",
            "newsmill.sinks"), independent=True),  # the stages, each usable on its own
     Layer(("newsmill.reconcile", "newsmill.ledger", "newsmill.bodies", "newsmill.jobs",
-           "newsmill.results")),  # the jobs' bookkeeping in Redis
+           "newsmill.results", "newsmill.export")),  # the jobs' bookkeeping in Redis, and reading records back
     Layer(("newsmill.record", "newsmill.enrichment_fields", "newsmill.schema", "newsmill.errors", "newsmill.ids",
            "newsmill.keys", "newsmill.redistext", "newsmill.decode", "newsmill.mediatypes", "newsmill.text",
            "newsmill.retry", "newsmill.timing", "newsmill.processes", "newsmill")),  # what all share
