@@ -87,6 +87,7 @@ if current then
   if tonumber(f[1]) > drive then return 'superseded' end
   -- A message handed over without a countdown (t == eta) and started now: every message handed to the
   -- same lane before it should have started too (FIFO); the reconciler compares waiting ones to this.
+  -- A lane is a queue and one priority level (the caller's key): only within a level is a queue FIFO.
   if f[2] == 'q' and f[3] == ARGV[3] and f[4] == f[5] then
     local mark = tonumber(redis.call('HGET', KEYS[6], ARGV[9]) or '0')
     if tonumber(f[4]) > mark then redis.call('HSET', KEYS[6], ARGV[9], f[4]) end

@@ -9,7 +9,8 @@ input whose time has come (:func:`decide`):
 - started, but its worker no longer holds it (the task ended without handing over: the next message was
   never published, or was lost): treated as waiting since it started;
 - waiting in a queue past its due time and a grace period, when that queue is empty, or when a message
-  handed to the same queue later has already started (queues are first in, first out): *stalled*.
+  handed to the same queue *at the same priority level* later has already started (each level of a queue
+  is first in, first out; a deeper stage's message overtakes shallower ones by design): *stalled*.
 
 A stalled input is driven again (a new *drive*; messages of older drives stop when they start) from the
 stored document if the clean stage was reached, else from its source; after ``max_redrives`` it ends as a
@@ -61,7 +62,8 @@ class Stalled:
 def decide(entry: Entry, *, now: float, heartbeats: dict[str, Heartbeat], ready: Callable[[], int],
            mark: float, options: ReconcileOptions) -> Wait | Stalled:
     """What to do about one unfinished input now. ``ready`` counts the messages waiting in the queue of
-    the input's stage (asked only when needed); ``mark`` is that queue's FIFO watermark."""
+    the input's stage, every priority level (asked only when needed); ``mark`` is the FIFO watermark of
+    that queue's level the stage's messages go to."""
     eta, delayed = entry.eta, entry.delayed
     if entry.state == "r":
         beat = heartbeats.get(entry.node)
@@ -105,8 +107,10 @@ class Reconciler:
 
     def __init__(self, ledger: Ledger, options: ReconcileOptions, *, lane_of: Callable[[str], str],
                  queue_ready: Callable[[str], int], redrive: Redrive, give_up: GiveUp,
-                 job_finished: Callable[[str], bool]) -> None:
+                 job_finished: Callable[[str], bool], mark_of: Callable[[str], str] | None = None) -> None:
         self._ledger = ledger
+        # The watermark key of a stage (its queue and priority level); the queue itself when not given.
+        self._mark_of = mark_of or lane_of
         self._options = options
         self._lane_of = lane_of
         self._queue_ready = queue_ready
@@ -144,7 +148,7 @@ class Reconciler:
                     continue
                 lane = self._lane_of(entry.stage)
                 verdict = decide(entry, now=now, heartbeats=heartbeats, ready=functools.partial(ready, lane),
-                                 mark=marks.get(lane, 0.0), options=options)
+                                 mark=marks.get(self._mark_of(entry.stage), 0.0), options=options)
                 if isinstance(verdict, Wait):
                     later[input_key] = verdict.until
                     continue

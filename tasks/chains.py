@@ -16,8 +16,8 @@ from newsmill.pipeline import SINK, Stage, stages_for
 from newsmill.record import Source, WorkItem, payload_to_dict
 from newsmill.resources import Resources
 from newsmill.settings import Settings
-from tasks.queues import queue_name
-from tasks.stages import LOST_HANDLER_NAME, STAGES, group_task_name, task_name
+from tasks.queues import message_priority, queue_name
+from tasks.stages import LOST_HANDLER_NAME, STAGES, group_task_name, stage_depth, task_name
 
 ENQUEUE_BATCH = 200
 """Inputs registered in the ledger (and counted) per round trip, before their messages go out."""
@@ -50,6 +50,8 @@ def article_chain(item: WorkItem, settings: Settings, app: Celery, *, stages: Se
         else:
             sig = app.signature(group_task_name(queue_name(step[0].queue)), args,
                                 {"names": [stage.name for stage in step]})
+        # Deeper steps go first: an article that has started is finished before new ones start.
+        sig.set(priority=message_priority(stage_depth(step[0].name), settings.effective_broker_url))
         sig.link_error(app.signature(LOST_HANDLER_NAME, (item.to_dict(), "+".join(stage.name for stage in step))))
         signatures.append(sig)
     return chain(*signatures, app=app)

@@ -30,7 +30,7 @@ from newsmill.ledger import Registered
 from newsmill.pipeline import SINK, Stage, all_stages, dead_letter, end_record, run_stage, stages_for
 from newsmill.record import ArticleRecord, Document, Payload, WorkItem, payload_from_dict, payload_to_dict
 from newsmill.resources import Resources
-from tasks.queues import CPU_QUEUE, IO_QUEUE, is_amqp, queue_name
+from tasks.queues import CPU_QUEUE, IO_QUEUE, depth_priority, is_amqp, message_priority, queue_name
 
 log = structlog.get_logger("newsmill.tasks")
 
@@ -50,6 +50,23 @@ def task_name(stage: Stage) -> str:
 
 def group_task_name(queue: str) -> str:
     return f"newsmill.{queue}_stages"
+
+
+def stage_depth(name: str) -> int:
+    """How deep a stage sits in any chain: load or fetch 0, clean 1, extract 2, the enrichments in the
+    registry's order, the sink last. From the name alone, so the chain, a retry and the reconciler agree
+    on a message's priority whatever enrichments the job chose."""
+    order = ["clean", "extract", *(f"enrich.{n}" for n in enrichment.REGISTRY), SINK.name]
+    return order.index(name) + 1 if name in order else 0
+
+
+def mark_lane(name: str) -> str:
+    """The ledger's watermark key of a stage's messages: its queue and priority level. Only messages of one
+    level are first in, first out (a deeper, later message overtakes a waiting shallower one by design),
+    so the reconciler compares a waiting input only with starts at its own level."""
+    stage = STAGES.get(name)
+    lane = stage.queue if stage is not None else "io"
+    return f"{lane}:{depth_priority(stage_depth(name))}"
 
 
 def bind_task_context(**values: Any) -> None:
@@ -147,9 +164,13 @@ def _retry(msg: _Message, stages: list[Stage], index: int, payload: Payload | di
     except redis.RedisError:
         # Redis is away (that may be why we retry): the message carries the body itself this time.
         message = {**data, **msg.fields(**changes)}
+    # The stage's own priority, said again (Celery would copy the one received): a deferred or retried
+    # article must not fall behind articles that have not started.
+    priority = message_priority(stage_depth(stages[index].name), res.settings.effective_broker_url)
     retry: Exception | None = task.retry(args=(message,), kwargs=kwargs, exc=exc,
                                          countdown=_countdown(countdown, res),
-                                         max_retries=task.request.retries + 1, throw=False)
+                                         max_retries=task.request.retries + 1, throw=False,
+                                         priority=priority)
     return retry or (exc if isinstance(exc, Exception) else RuntimeError(str(exc)))
 
 
@@ -192,7 +213,7 @@ def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any], res: Reso
         verdict = res.ledger.start(
             Registered(item, tuple(s.name for s in stages_for(item.source, res.settings.enrich))),
             drive=msg.drive, stage=stages[0].name, node=task.request.hostname or "", task_id=task.request.id,
-            lane=stages[0].queue, look_after=res.settings.node_ttl)
+            lane=mark_lane(stages[0].name), look_after=res.settings.node_ttl)
         if verdict != "go":
             # Delivered already, or driven again by the reconciler: this message and its chain stop here.
             log.info("task.stale_message", verdict=verdict, drive=msg.drive)

@@ -8,7 +8,7 @@ from kombu.entity import Exchange, Queue
 
 from newsmill.keys import Keys
 from newsmill.settings import Settings
-from tasks.queues import CPU_QUEUE, IO_QUEUE, QUEUES, is_amqp, queue_name
+from tasks.queues import CPU_QUEUE, IO_QUEUE, PRIORITY_STEPS, QUEUES, is_amqp, queue_name
 
 __all__ = ["CPU_QUEUE", "IO_QUEUE", "QUEUES", "celery_config", "is_amqp", "queue_name", "task_queues"]
 
@@ -47,10 +47,18 @@ def celery_config(settings: Settings) -> dict[str, Any]:
             # Every key kombu and Celery write (queues, unacked, bindings, event fanout) under our
             # prefix: two prefixes on one Redis database never share a queue.
             "global_keyprefix": Keys(settings.prefix).broker_prefix(),
+            # One list per priority level (each stage depth its own, see tasks/queues.py): a worker takes
+            # from the deepest level first, so started articles finish before new ones start. kombu's
+            # queue length (the reconciler's, ``newsmill status``) sums the lists; Redis-side counters
+            # such as KEDA's listName see one list only (deploy/k8s/keda.yaml).
+            "priority_steps": PRIORITY_STEPS,
         }
     elif is_amqp(broker):
         # Publisher confirms: enqueue returns only once RabbitMQ has the message. Global QoS, which
         # quorum queues reject, is switched off by Celery itself (worker_detect_quorum_queues).
+        # Message priorities (tasks/queues.py) need no queue argument on quorum queues: RabbitMQ 4 reads
+        # two levels (0-4 normal, 5-9 high) from each message; RabbitMQ 3 quorum queues ignore them (and
+        # refuse x-max-priority), so the flow there stays breadth-first.
         transport_options = {"confirm_publish": True}
     return {
         "broker_url": broker,

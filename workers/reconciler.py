@@ -27,7 +27,7 @@ from newsmill.reconcile import ReconcileOptions, Reconciler
 from newsmill.resources import Resources
 from tasks.chains import redrive
 from tasks.queues import queue_name
-from tasks.stages import STAGES
+from tasks.stages import STAGES, mark_lane
 from workers.resources import resources_of
 
 log = structlog.get_logger("newsmill.workers.reconciler")
@@ -58,7 +58,8 @@ class Supervision:
                                         max_redrives=settings.max_redrives)
         self.reconciler = Reconciler(
             res.ledger, self.options, lane_of=self._lane_of, queue_ready=self._queue_ready,
-            redrive=self._redrive, give_up=self._give_up, job_finished=self._job_finished)
+            redrive=self._redrive, give_up=self._give_up, job_finished=self._job_finished,
+            mark_of=mark_lane)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="newsmill-supervision", daemon=True)
 

@@ -15,6 +15,8 @@ import pytest
 import yaml
 
 from newsmill.settings import Settings
+from tasks.queues import message_priority
+from tasks.stages import stage_depth
 from tests.conftest import ROOT
 from tests.deploy.compose_local import load_compose
 from tests.deploy.test_compose_processes import COMPOSE
@@ -146,7 +148,9 @@ def test_keda_scaled_object_scales_worker_cpu_on_the_cpu_queue() -> None:
     # The Redis list kombu keeps the cpu queue in: its name carries the prefix the ConfigMap sets.
     prefix = documents(K8S / "config.yaml")[0]["data"]["NEWSMILL_PREFIX"]
     options = celery_config(Settings(broker_url="redis://redis:6379/0", prefix=prefix))["broker_transport_options"]
-    assert metadata["listName"] == options["global_keyprefix"] + CPU_QUEUE
+    # kombu keeps one list per priority level; the backlog of new work waits at the clean stage's level.
+    clean_level = message_priority(stage_depth("clean"), "redis://redis:6379/0")
+    assert metadata["listName"] == f"{options['global_keyprefix']}{CPU_QUEUE}\x06\x16{clean_level}"
     assert int(metadata["listLength"]) > 0 and metadata["databaseIndex"] == "0"
     namespace = documents(K8S / "kustomization.yaml")[0]["namespace"]
     host, port = metadata["address"].rsplit(":", 1)

@@ -582,7 +582,9 @@ def poison_one_input(world: Cluster) -> None:
     path.write_text(path.read_text(encoding="utf-8") + f"\n{POISON_MARKER}\n", encoding="utf-8")
 
 
-POISON_ENV = {"PYTHONPATH": str(INJECT), "NEWSMILL_TEST_CRASH_MARKER": POISON_MARKER}
+# The checkout first: sitecustomize runs before ``python -m`` puts the working directory on sys.path, so
+# what it imports would otherwise come from wherever the package is installed (another checkout).
+POISON_ENV = {"PYTHONPATH": os.pathsep.join((str(ROOT), str(INJECT))), "NEWSMILL_TEST_CRASH_MARKER": POISON_MARKER}
 FULL_DISK_ENV = {"NEWSMILL_JSONL_PATH": "/dev/full"}
 
 

@@ -150,3 +150,40 @@ def test_a_pass_leaves_alone_what_a_live_worker_holds(ledger: Ledger) -> None:
     assert reconciler.run_once().looked_at == 1
     entry = ledger.entry(job, item.item.source.key)
     assert entry is not None and (entry.drive, entry.state, entry.task_id) == (0, "r", "t1")
+
+
+def test_a_deeper_message_that_overtook_a_waiting_one_does_not_make_it_stalled(ledger: Ledger) -> None:
+    """Priorities by depth (tasks/queues.py): B's extract, handed over after A's clean, starts while A's
+    clean still waits in the busy cpu queue. That is the design, not a lost message: the watermark is kept
+    per queue and priority level, and A's level saw no later start."""
+    from tasks.stages import mark_lane  # the test only: the watermark keys the workers use
+
+    job, a, b = "job-r3", registered("job-r3", "a"), registered("job-r3", "b")
+    ledger.register(job, [a, b], grace=0.0)
+
+    def step(what: str) -> None:
+        time.sleep(0.01)  # the ledger stamps milliseconds: keep the hand-overs apart
+
+    ledger.handover(b.item, drive=0, stage="clean", delay=0.0, grace=0.0)
+    step("b clean handed over")
+    ledger.start(b, drive=0, stage="clean", node="cpu-1@h", task_id="b1", lane=mark_lane("clean"), look_after=60)
+    step("b clean started")
+    ledger.handover(a.item, drive=0, stage="clean", delay=0.0, grace=0.0)
+    step("a clean handed over")
+    ledger.handover(b.item, drive=0, stage="extract", delay=0.0, grace=0.0)
+    step("b extract handed over")
+    ledger.start(b, drive=0, stage="extract", node="cpu-1@h", task_id="b2", lane=mark_lane("extract"),
+                 look_after=60)
+    time.sleep(0.05)
+
+    ledger.heartbeat("cpu-1@h", ["b2"])
+    reconciler = Reconciler(ledger, ReconcileOptions(grace=0.0, heartbeat_interval=2.0, running_limit=60,
+                                                     max_redrives=2),
+                            lane_of=lambda stage: "cpu", queue_ready=lambda lane: 5,
+                            redrive=lambda *a: pytest.fail("a waiting input was re-driven"),
+                            give_up=lambda *a: pytest.fail("must not give up"), job_finished=lambda job_id: False,
+                            mark_of=mark_lane)
+    report = reconciler.run_once()
+    assert report.redriven == 0 and report.looked_at >= 1
+    entry = ledger.entry(job, a.item.source.key)
+    assert entry is not None and (entry.state, entry.stage, entry.drive) == ("q", "clean", 0)
