@@ -479,7 +479,7 @@ def _run_job(job: _Job, settings: Settings, out: IO[str], *, timeout: float | No
     return final
 
 
-@main.group(short_help="Create or upgrade the PostgreSQL sink's schema (NEWSMILL_POSTGRES_URL).")
+@main.group(short_help="Create or upgrade the PostgreSQL sink's schema.")
 def db() -> None:
     """The PostgreSQL sink's schema: newsmill's own numbered migrations, applied in order, each once."""
 
@@ -491,7 +491,7 @@ def _postgres_url() -> str:
     return settings.postgres_url
 
 
-@db.command(short_help="Apply the migrations the database lacks (safe to run again, and at once).")
+@db.command(short_help="Apply the migrations the database lacks (safe to repeat).")
 def upgrade() -> None:
     """Apply every migration the database lacks, in one transaction under an advisory lock; print each
     one applied, or that the schema is up to date."""
