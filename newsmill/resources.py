@@ -68,8 +68,14 @@ class Resources:
     @functools.cached_property
     def delivery(self) -> Delivery:
         jsonl = JsonlSink(self.settings.jsonl_path) if self.settings.jsonl_path else None
-        return Delivery(self.redis, self.keys, jsonl=jsonl, stream_maxlen=self.settings.stream_maxlen,
-                        delivered_window=self.settings.delivered_window)
+        postgres = None
+        if self.settings.postgres_url:
+            # Imported here: psycopg stays out of the processes of a pipeline without a database.
+            from newsmill.sinks.postgres import PostgresSink
+
+            postgres = PostgresSink(self.settings.postgres_url)
+        return Delivery(self.redis, self.keys, jsonl=jsonl, postgres=postgres,
+                        stream_maxlen=self.settings.stream_maxlen, delivered_window=self.settings.delivered_window)
 
     def close(self) -> None:
         if self._fetcher is not None:

@@ -152,6 +152,7 @@ def mask_url(url: str) -> str:
 
 BROKER_SCHEMES = ("redis", "rediss", "unix", "amqp", "amqps", "pyamqp")
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+POSTGRES_SCHEMES = ("postgresql", "postgres")  # the two libpq accepts
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -167,6 +168,8 @@ class Settings:
     """Prefix of every Redis key newsmill writes, and of its Celery queues."""
     stream_maxlen: int | None = None
     jsonl_path: str | None = None
+    postgres_url: str | None = None
+    """PostgreSQL database of the articles table (``postgresql://`` or ``postgres://``); ``None``: no database sink."""
     enrich: tuple[str, ...] = ("reading_time", "entities", "places", "keywords", "summary", "tone", "dates",
                                "quotes", "events", "dedup")
     """Enrichment stages in chain order: places uses entities; quotes and events use them if present."""
@@ -277,6 +280,7 @@ class Settings:
             prefix=read.env.get("NEWSMILL_PREFIX") or defaults.prefix,
             stream_maxlen=maxlen or None,
             jsonl_path=read.env.get("NEWSMILL_JSONL_PATH") or None,
+            postgres_url=read.url("NEWSMILL_POSTGRES_URL", POSTGRES_SCHEMES),
             enrich=read.names("NEWSMILL_ENRICH", defaults.enrich, tuple(REGISTRY)),
             task_granularity=read.choice("NEWSMILL_TASK_GRANULARITY", defaults.task_granularity,
                                          ("stage", "queue")),

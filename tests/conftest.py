@@ -165,3 +165,32 @@ def http_server() -> Iterator[HTTPTestServer]:
     """A fresh loopback HTTP server per test."""
     with HTTPTestServer() as server:
         yield server
+
+
+POSTGRES_ADMIN_URL = os.environ.get("NEWSMILL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A database of its own on the real PostgreSQL server (``newsmill_test_<random>``), dropped after the
+    test; the test fails (not skips) without the server."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    name = f"newsmill_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"the PostgreSQL tests need a server at {POSTGRES_ADMIN_URL}: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        params = conninfo_to_dict(POSTGRES_ADMIN_URL)
+        params["dbname"] = name
+        url = "postgresql://{user}@{host}:{port}/{dbname}".format(
+            user=params.get("user", "postgres"), host=params.get("host", "127.0.0.1"),
+            port=params.get("port", 5432), dbname=name)
+        assert make_conninfo(url)
+        try:
+            yield url
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

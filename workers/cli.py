@@ -29,7 +29,7 @@ from newsmill.keys import Keys
 from newsmill.ledger import Ledger
 from newsmill.resources import Resources
 from newsmill.results import JobRecordReader, stream_position
-from newsmill.settings import Settings
+from newsmill.settings import Settings, mask_url
 from tasks.chains import enqueue_sources
 from workers.app import NewsmillApp, make_app
 from workers.command_settings import command_environment, command_settings
@@ -605,6 +605,58 @@ def _write_stdout(records: Iterable[dict[str, Any]], fmt: Format) -> int:
     count = write(records, fmt, sys.stdout)
     sys.stdout.flush()
     return count
+
+
+@main.group(short_help="Create or upgrade the PostgreSQL sink's schema.")
+def db() -> None:
+    """The PostgreSQL sink's schema: newsmill's own numbered migrations, applied in order, each once."""
+
+
+def _postgres_url() -> str:
+    settings = command_settings(command_environment())
+    if not settings.postgres_url:
+        raise Exit("NEWSMILL_POSTGRES_URL is not set: there is no database to migrate", ExitCode.ERROR)
+    return settings.postgres_url
+
+
+@db.command(short_help="Apply the migrations the database lacks (safe to repeat).")
+def upgrade() -> None:
+    """Apply every migration the database lacks, in one transaction under an advisory lock; print each
+    one applied, or that the schema is up to date."""
+    # Imported here: psycopg is loaded by the commands that talk to the database, not by every command.
+    import psycopg
+
+    from newsmill.sinks import postgres
+
+    url = _postgres_url()
+    try:
+        applied = postgres.upgrade(url)
+    except psycopg.Error as exc:
+        raise Exit(f"PostgreSQL at {mask_url(url)}: {exc}".strip(), ExitCode.ERROR) from exc
+    for migration in applied:
+        click.echo(f"applied {migration.version}_{migration.name}")
+    if not applied:
+        click.echo("up to date")
+
+
+@db.command(short_help="Print the latest migration applied to the database.")
+def current() -> None:
+    """Print the database's latest applied migration (``none`` if newsmill never migrated it) and, if
+    there are migrations it lacks, how many."""
+    import psycopg  # as in `upgrade`
+
+    from newsmill.sinks import postgres
+
+    url = _postgres_url()
+    try:
+        latest = postgres.current(url)
+    except psycopg.Error as exc:
+        raise Exit(f"PostgreSQL at {mask_url(url)}: {exc}".strip(), ExitCode.ERROR) from exc
+    known = postgres.migrations()
+    lacking = [m for m in known if latest is None or f"{m.version}_{m.name}" > latest]
+    click.echo(latest or "none")
+    if lacking:
+        click.echo(f"{len(lacking)} migration(s) to apply: run `newsmill db upgrade`", err=True)
 
 
 main.add_command(flower)

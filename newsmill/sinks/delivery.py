@@ -7,14 +7,19 @@ by job and input, each safe to repeat:
 
 1. *claim* (atomic in Redis): learn whether the input was delivered already (write nothing) and whether
    its article was delivered by another input of the job (a ``duplicate``);
-2. the JSONL line, written at most once per job and input by the file's own index
-   (:class:`~newsmill.sinks.jsonl.JsonlSink`), whatever Redis remembers;
+2. the PostgreSQL row (:class:`~newsmill.sinks.postgres.PostgresSink`, if configured) and the JSONL line
+   (:class:`~newsmill.sinks.jsonl.JsonlSink`), each written at most once per job and input by its own
+   record of what it holds, whatever Redis remembers;
 3. *commit* (atomic in Redis): append to the stream (and the dead-letter stream for ``failed``), mark the
    input ``done``, count the outcome, and take the input off the progress ledger; for a fetched page
    whose article ended ``dropped`` or ``failed``, also forget the page's conditional-GET validators.
 
 A sink that cannot write raises :class:`~newsmill.errors.InfrastructureError` (``sink_error`` for the
-file, ``redis_*`` for Redis): the task retries it, and never turns it into a record it then loses.
+file or the database, ``redis_*`` for Redis): the task retries it, and never turns it into a record it
+then loses. The database is written before the file: it is the sink more likely to be away, and a record
+it refuses to the end is then in neither (only in the dead-letter stream). A record the database took and
+the file refused to the end is in the database and in the dead-letter stream: two writes outside Redis
+cannot be made atomic.
 
 An article that an earlier job delivered with the same content (same id, same content hash, within
 ``delivered_window``) becomes an ``unchanged``/``already_delivered`` record, unless its job asks to
@@ -32,7 +37,7 @@ import dataclasses
 import enum
 import json
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 
@@ -41,6 +46,9 @@ from newsmill.keys import JOB_TTL_SECONDS, Keys
 from newsmill.record import ArticleRecord
 from newsmill.redistext import text
 from newsmill.sinks.jsonl import JsonlSink
+
+if TYPE_CHECKING:
+    from newsmill.sinks.postgres import PostgresSink  # psycopg is loaded only where a database is configured
 
 # KEYS: deliveries hash, articles hash, job hash, delivered (this article, any job).
 # ARGV: input key, article id ('' unless the record is ok), ttl, content hash, job id.
@@ -117,19 +125,21 @@ class Delivery:
     """Writes one record to the configured sinks, exactly once per job and input."""
 
     def __init__(self, client: redis.Redis, keys: Keys, *, jsonl: JsonlSink | None = None,
-                 stream_maxlen: int | None = None, delivered_window: float = 0.0) -> None:
+                 postgres: PostgresSink | None = None, stream_maxlen: int | None = None,
+                 delivered_window: float = 0.0) -> None:
         self._redis = client
         self._window = int(delivered_window)
         self._keys = keys
         self._jsonl = jsonl
+        self._postgres = postgres
         self._maxlen = stream_maxlen
         self._claim = client.register_script(_CLAIM)
         self._commit = client.register_script(_COMMIT)
 
     def deliver(self, record: ArticleRecord, *, to_file: bool = True) -> tuple[DeliveryOutcome, ArticleRecord]:
         """Deliver ``record``; returns what happened and the record as delivered (a duplicate becomes
-        a ``dropped`` record). ``to_file=False`` skips the JSONL file (a record that the file refused,
-        on its way to the dead-letter stream)."""
+        a ``dropped`` record). ``to_file=False`` skips the JSONL file and the database (a record that one
+        of them refused, on its way to the dead-letter stream)."""
         job, input_key = record.job_id, record.source.key
         k = self._keys
         remembered = record.content_hash if self._window > 0 and record.status == "ok" else None
@@ -151,6 +161,8 @@ class Delivery:
             )
         data = record.to_dict()
         publish = record.status != "unchanged"
+        if publish and to_file and self._postgres is not None:
+            self._postgres.write_once(job_id=job, input_key=input_key, record=data)  # raises sink_error
         if publish and to_file and self._jsonl is not None:
             try:
                 self._jsonl.append_once(job_id=job, input_key=input_key, record=data)
@@ -175,6 +187,8 @@ class Delivery:
     def close(self) -> None:
         if self._jsonl is not None:
             self._jsonl.close()
+        if self._postgres is not None:
+            self._postgres.close()
 
 
 def _reason(exc: BaseException) -> str:
