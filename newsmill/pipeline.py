@@ -239,7 +239,7 @@ def run_stage(stage: Stage, payload: Payload, res: Resources, *,
 def dead_letter(record: ArticleRecord, res: Resources) -> ArticleRecord:
     """A record the JSONL file refused after every retry (``failed``/``sink_error``): delivered to the
     result and dead-letter streams only, and counted. Raises if Redis refuses it too."""
-    _outcome, delivered = res.delivery.deliver(record, to_file=False)
+    _outcome, delivered = res.delivery.deliver(record, to_stores=False)
     log.error("article.dead_lettered", article_id=delivered.id, job_id=delivered.job_id,
               source=delivered.source.key, reason=delivered.reason, message=delivered.message)
     return delivered

@@ -136,9 +136,9 @@ class Delivery:
         self._claim = client.register_script(_CLAIM)
         self._commit = client.register_script(_COMMIT)
 
-    def deliver(self, record: ArticleRecord, *, to_file: bool = True) -> tuple[DeliveryOutcome, ArticleRecord]:
+    def deliver(self, record: ArticleRecord, *, to_stores: bool = True) -> tuple[DeliveryOutcome, ArticleRecord]:
         """Deliver ``record``; returns what happened and the record as delivered (a duplicate becomes
-        a ``dropped`` record). ``to_file=False`` skips the JSONL file and the database (a record that one
+        a ``dropped`` record). ``to_stores=False`` skips the JSONL file and the database (a record that one
         of them refused, on its way to the dead-letter stream)."""
         job, input_key = record.job_id, record.source.key
         k = self._keys
@@ -161,9 +161,9 @@ class Delivery:
             )
         data = record.to_dict()
         publish = record.status != "unchanged"
-        if publish and to_file and self._postgres is not None:
+        if publish and to_stores and self._postgres is not None:
             self._postgres.write_once(job_id=job, input_key=input_key, record=data)  # raises sink_error
-        if publish and to_file and self._jsonl is not None:
+        if publish and to_stores and self._jsonl is not None:
             try:
                 self._jsonl.append_once(job_id=job, input_key=input_key, record=data)
             except (OSError, sqlite3.Error) as exc:

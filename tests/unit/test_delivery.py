@@ -102,7 +102,7 @@ def test_unwritable_file_is_a_sink_error_and_nothing_is_counted(redis_client: re
     assert raised.value.code == "sink_error" and "No space left on device" in raised.value.message
     assert stream_len(redis_client, keys) == 0
     assert JobStore(redis_client, keys).counts("job7").done == 0
-    outcome, _ = delivery.deliver(make_record("job7", "/data/g.txt", status="failed"), to_file=False)
+    outcome, _ = delivery.deliver(make_record("job7", "/data/g.txt", status="failed"), to_stores=False)
     assert outcome is DeliveryOutcome.DELIVERED and stream_len(redis_client, keys) == 1
 
 

@@ -145,7 +145,7 @@ def test_unreachable_database_is_a_sink_error_and_nothing_is_counted(redis_clien
         assert redis_client.hget(keys.job("job6"), "ok") is None
         # After its retries, the record goes to the dead-letter stream without the database.
         failed = make_record("job6", "/data/e.txt", status="failed", reason="sink_error", message="down")
-        assert delivery.deliver(failed, to_file=False)[0] is DeliveryOutcome.DELIVERED
+        assert delivery.deliver(failed, to_stores=False)[0] is DeliveryOutcome.DELIVERED
         assert redis_client.xlen(keys.deadletter()) == 1
     finally:
         delivery.close()
