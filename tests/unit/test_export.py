@@ -205,6 +205,41 @@ def test_stream_to_every_format_round_trips(redis_client: redis.Redis, prefix: s
         assert json.loads(row["tags"]) == record["tags"]
 
 
+def test_duckdb_reads_the_parquet_file_with_typed_and_nested_columns(tmp_path: Path) -> None:
+    """The file is for warehouses, not only for pyarrow: DuckDB (a test dependency) reads it with the
+    column types a SQL user expects, and nested fields are structs and lists it can unnest."""
+    import duckdb
+
+    from newsmill.export.arrow import write_parquet
+
+    mine = records()
+    parquet = tmp_path / "out.parquet"
+    assert write_parquet(iter(mine), parquet, batch=16) == 60
+    con = duckdb.connect()
+    types_by_column = dict(con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '{parquet}')")
+                           .fetchall())
+    assert types_by_column["word_count"] == "BIGINT"
+    assert types_by_column["reading_time_min"] == "DOUBLE"
+    assert types_by_column["title"] == "VARCHAR"
+    assert types_by_column["authors"] == "VARCHAR[]"
+    assert types_by_column["keywords"] == "STRUCT(keyword VARCHAR, score DOUBLE)[]"
+    assert types_by_column["source"].startswith("STRUCT(")
+    by_status = dict(con.execute(f"SELECT status, count(*) FROM '{parquet}' GROUP BY status").fetchall())
+    expected: dict[str, int] = {}
+    for record in mine:
+        expected[record["status"]] = expected.get(record["status"], 0) + 1
+    assert by_status == expected
+    seed = con.execute(f"SELECT title, country, word_count, dateline.place, source.kind, authors[1] "
+                       f"FROM '{parquet}' WHERE id = '911cd2fe3f0e0b30870fd549'").fetchall()
+    assert seed == [(mine[0]["title"], "SY", 351, "Damascus", "file", "M.al-Frieh")]
+    keywords = con.execute(f"SELECT k.keyword, k.score FROM (SELECT unnest(keywords) AS k FROM '{parquet}' "
+                           f"WHERE id = '911cd2fe3f0e0b30870fd549')").fetchall()
+    assert keywords == [(k["keyword"], k["score"]) for k in mine[0]["keywords"]]
+    places = con.execute(f"SELECT count(*) FROM '{parquet}', unnest(places) AS p(place) "
+                         f"WHERE place.name = 'Damascus'").fetchone()
+    assert places == (sum(1 for r in mine if r.get("places")),)
+
+
 def test_an_empty_export_is_a_parquet_file_with_the_schema(tmp_path: Path) -> None:
     from newsmill.export.arrow import write_parquet
 
