@@ -357,10 +357,12 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
             counts = _run_job(job, settings, out, timeout=timeout, pool=None)
         else:
             counts = _run_embedded(job, variables, out, cpu_workers=cpu_workers, log_file=log_file,
-                                   timeout=timeout)
+                                   timeout=timeout, scratch=target.scratch_files())
     except KeyboardInterrupt:
-        target.discard()
-        raise Exit("interrupted: stopped, and stopped everything this run started", ExitCode.INTERRUPTED) from None
+        # The records that arrived are kept in every format, as a JSONL -o keeps them as they arrive.
+        kept = _keep_what_arrived(target, output)
+        raise Exit("interrupted: stopped, and stopped everything this run started" + kept,
+                   ExitCode.INTERRUPTED) from None
     except Exit as exc:
         if exc.exit_code == ExitCode.UNFINISHED:
             target.finish()  # a timed-out run keeps the records it got, in every format
@@ -374,6 +376,16 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
     if output != "-":
         click.echo(f"records: {output}", err=True)
     raise SystemExit(int(_finished_code(counts)))
+
+
+def _keep_what_arrived(target: _Target, output: str) -> str:
+    """After an interrupt: finish ``-o`` with the records so far; what to add to the message."""
+    try:
+        target.finish()
+    except (Exit, KeyboardInterrupt):  # the disk filled, or a second Ctrl-C: nothing half-written stays
+        target.discard()
+        return ""
+    return f"; the records so far are in {output}" if output != "-" else ""
 
 
 @dataclass(frozen=True)
@@ -441,6 +453,13 @@ class _Target:
         finally:
             self.jsonl.close()
 
+    def scratch_files(self) -> list[Path]:
+        """Files beside ``-o`` that only a finished or failed run removes (a killed one leaves them to
+        the lifeline)."""
+        if self.final is None:
+            return []
+        return [Path(self.jsonl.name), self.final.partial]
+
     def discard(self) -> None:
         if self.jsonl is not sys.stdout:
             self.jsonl.close()
@@ -462,7 +481,7 @@ def _export_to(target: OutputFile, records: Iterable[dict[str, Any]], fmt: Forma
 
 
 def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_workers: int | None,
-                  log_file: str | None, timeout: float | None) -> JobCounts:
+                  log_file: str | None, timeout: float | None, scratch: list[Path]) -> JobCounts:
     """The embedded run: everything it starts lives in one temporary folder and is watched by a lifeline
     (workers/lifeline.py), so nothing outlives this process, however it ends."""
     from workers.embedded import EmbeddedError, WorkerPool, embedded_server
@@ -470,6 +489,8 @@ def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_wor
 
     run_dir = Path(tempfile.mkdtemp(prefix="newsmill-run-"))
     lifeline = Lifeline(run_dir)
+    for path in scratch:
+        lifeline.remove_on_death(path)
     log_path = Path(log_file) if log_file else run_dir / "workers.log"
     pool = WorkerPool(lifeline=lifeline)
     ok = interrupted = False

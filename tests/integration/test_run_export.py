@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -75,3 +77,50 @@ def test_run_writes_csv_and_checks_the_file_first(tmp_path: Path) -> None:
     assert json.loads(row["dateline"]) == {"place": "Damascus", "agency": "SANA"}
     assert json.loads(row["keywords"])[0]["keyword"]
     assert row["places"] == "" and row["country"] == ""  # stages that did not run: empty cells
+
+
+def _run_until_records(tmp_path: Path, out: Path) -> subprocess.Popen[str]:
+    """A run of 200 distinct articles to ``out``, returned once some records have arrived (its scratch
+    JSONL beside ``out`` has lines)."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for n in range(200):
+        (inputs / f"copy-{n}.txt").write_text(SEED.read_text(encoding="utf-8") + f"\n{n}\n", encoding="utf-8")
+    proc = subprocess.Popen([newsmill_bin(), "run", str(inputs), "-o", str(out), "--enrich", "reading_time"],
+                            env=env_without_redis(tmp_path), cwd=tmp_path, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        scratch = [p for p in tmp_path.iterdir() if p.name.endswith(".jsonl")]
+        if scratch and scratch[0].stat().st_size > 0:
+            return proc
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail("no record arrived in the run's scratch file")
+
+
+def test_an_interrupted_run_keeps_the_records_so_far_in_the_format_asked(tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    proc = _run_until_records(tmp_path, out)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=90)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and f"the records so far are in {out}" in stderr, stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out.parquet"]  # no scratch file left
+    table = pq.read_table(out)
+    assert table.schema.equals(arrow_schema())
+    assert 0 < table.num_rows < 200
+    assert len(set(table.column("id").to_pylist())) == table.num_rows
+
+
+def test_a_killed_run_leaves_no_scratch_file_beside_the_output(tmp_path: Path) -> None:
+    """SIGKILL gives `run` no chance to clean up: its lifeline removes the scratch files beside ``-o``
+    (the JSONL of the records so far and the export's temporary file) with the run's folder."""
+    out = tmp_path / "out.csv"
+    proc = _run_until_records(tmp_path, out)
+    proc.kill()
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 40  # the lifeline's grace for the workers, then the clean-up
+    while time.monotonic() < deadline and sorted(p.name for p in tmp_path.iterdir()) != ["in"]:
+        time.sleep(0.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
