@@ -1,5 +1,5 @@
-"""What newsmill does to the broker connection: declare every queue at start-up, and work around a kombu
-bug that ends a worker when its Redis connection is lost.
+"""What newsmill does to the broker connection: declare every queue at start-up, count a queue's waiting
+messages, and work around a kombu bug that ends a worker when its Redis connection is lost.
 
 Declaring: Celery's native delayed delivery (retry countdowns and politeness deferrals on RabbitMQ quorum queues)
 binds *every* task queue of the app to its delay exchanges when a worker starts; a worker only declares
@@ -25,8 +25,11 @@ from typing import Any
 
 import structlog
 from celery.signals import celeryd_after_setup
+from kombu.exceptions import ChannelError
 from kombu.transport import redis as kombu_redis
 from redis import exceptions as redis_errors
+
+from tasks.queues import is_amqp
 
 log = structlog.get_logger("newsmill.workers.broker")
 
@@ -41,6 +44,27 @@ def declare_all_queues(app: Any) -> None:
         with connection.channel() as channel:
             for queue in app.amqp.queues.values():
                 queue(channel).declare()
+
+
+def ready_messages(app: Any, queue: str) -> int:
+    """Messages waiting in ``queue`` (every priority level; not those workers hold); 0 for a queue the
+    broker does not know.
+
+    On Redis this must not be a passive declare: kombu 5.7 answers one with ``EXISTS`` on each priority
+    list, a command its ``global_keyprefix`` client does not prefix, so with a prefix (always ours) every
+    queue looked missing and empty — and the reconciler took every input waiting longer than its grace
+    for a lost message, re-drove it three times and ended it ``lost`` (tests/unit/test_broker_ready.py).
+    A declare that may create answers with ``LLEN``, which is prefixed; on Redis it creates nothing (a
+    queue is its lists, made by the first push). On RabbitMQ a passive declare is right: a non-passive
+    one with other arguments than the queue's would fail, and one without the queue would create it."""
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1)
+        with connection.channel() as channel:
+            try:
+                declared = channel.queue_declare(queue=queue, passive=is_amqp(app.conf.broker_url))
+            except ChannelError:
+                return 0
+            return int(declared.message_count)
 
 
 @celeryd_after_setup.connect
