@@ -25,6 +25,7 @@ from typing import Any
 
 import structlog
 from celery.signals import celeryd_after_setup
+from kombu.exceptions import ChannelError
 from kombu.transport import redis as kombu_redis
 from redis import exceptions as redis_errors
 
@@ -32,6 +33,18 @@ log = structlog.get_logger("newsmill.workers.broker")
 
 DECLARE_RETRIES = 10
 """Start-up attempts (with back-off, about a minute) while the broker is not reachable yet."""
+
+
+def waiting_messages(app: Any, queue: str) -> int:
+    """Messages waiting in a queue, every priority level (not counting those workers hold). A queue the
+    broker does not know (Redis deletes an empty list) holds none."""
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1)
+        with connection.channel() as channel:
+            try:
+                return int(channel.queue_declare(queue=queue, passive=True).message_count)
+            except ChannelError:
+                return 0
 
 
 def declare_all_queues(app: Any) -> None:

@@ -17,7 +17,6 @@ from typing import Any, ClassVar
 import structlog
 from celery import bootsteps
 from celery.worker import state as worker_state
-from kombu.exceptions import ChannelError
 
 from newsmill.errors import InfrastructureError
 from newsmill.jobs import JobStore
@@ -28,6 +27,7 @@ from newsmill.resources import Resources
 from tasks.chains import redrive
 from tasks.queues import queue_name
 from tasks.stages import STAGES, mark_lane
+from workers.broker import waiting_messages
 from workers.resources import resources_of
 
 log = structlog.get_logger("newsmill.workers.reconciler")
@@ -99,18 +99,12 @@ class Supervision:
         return found.queue if found is not None else "io"
 
     def _queue_ready(self, lane: str) -> int:
-        """Messages waiting in a queue (not counting those workers hold). A queue the broker does not
-        know (Redis deletes an empty list) holds none."""
-        with self.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1)
-            with connection.channel() as channel:
-                try:
-                    return int(channel.queue_declare(queue=queue_name(lane), passive=True).message_count)
-                except ChannelError:
-                    return 0
+        return waiting_messages(self.app, queue_name(lane))
 
     def _redrive(self, registered: Registered, entry: Entry, drive: int) -> str:
-        return redrive(registered, entry, drive, self.res.settings, self.res, self.app)
+        stage = redrive(registered, entry, drive, self.res.settings, self.res, self.app)
+        self.res.observer.redriven(stage)
+        return stage
 
     def _give_up(self, registered: Registered, entry: Entry, reason: str) -> None:
         item = registered.item
