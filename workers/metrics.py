@@ -29,6 +29,7 @@ from celery.signals import worker_process_shutdown
 
 from newsmill.fetch.ratelimit import parse_domain_rates
 from newsmill.observe import NO_OBSERVER, Observer
+from newsmill.pipeline import CLEAN, FETCH, LOAD
 from newsmill.settings import Settings
 from tasks.queues import QUEUES
 from workers.broker import waiting_messages
@@ -211,6 +212,10 @@ def start_endpoint(settings: Settings, app: Any, worker: WorkerDescription) -> M
     from prometheus_client import CollectorRegistry, start_http_server
     from prometheus_client.multiprocess import MultiProcessCollector
 
+    # A re-drive starts at an input's first stage, or at clean from its stored document: those series
+    # exist from the start (at 0), so a rate over them means "none" rather than "no data".
+    for stage in (LOAD.name, FETCH.name, CLEAN.name):
+        _metrics().redrives.labels(stage)
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=directory)
     registry.register(WorkerCollector(app, worker))

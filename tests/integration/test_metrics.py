@@ -23,6 +23,12 @@ from newsmill.processes import stop_process_group
 from newsmill.testing.httpserver import HTTPTestServer, Reply, Request, page, status
 from newsmill.testing.worker_processes import WorkerProcesses
 from tests.conftest import ROOT, SEED, require_program
+from tests.deploy.test_grafana_dashboard import (
+    as_prometheus_query,
+    dashboard_metric_names,
+    expressions,
+    load_dashboard,
+)
 from tests.integration.test_seed_distributed import cli
 
 HOST = "news.test"
@@ -166,6 +172,12 @@ def test_worker_endpoints_count_what_the_job_did(workers: WorkerProcesses, worke
         assert {dict(series)["queue"] for name, series in scraped if name == "newsmill_queue_messages"} == {
             "io", "cpu"}
     assert total(samples, "newsmill_queue_messages") == 0
+    assert by_label(samples, "newsmill_redrives_total", "stage") == Counter()  # none, but the series are there
+    assert total(samples, "newsmill_redrives_total", stage="clean") == 0
+
+    # The dashboard asks only for metrics the workers export.
+    exported = {name for scraped in samples for name, _series in scraped}
+    assert dashboard_metric_names() <= exported, sorted(dashboard_metric_names() - exported)
 
 
 def test_a_second_endpoint_on_a_taken_port_is_one_line(worker_env: dict[str, str]) -> None:
@@ -246,6 +258,12 @@ def test_prometheus_scrapes_the_workers(workers: WorkerProcesses, worker_env: di
         # What the dashboard's latency panels ask: a percentile out of the histogram's buckets.
         p95 = prometheus_query(web, "histogram_quantile(0.95, sum by (le) (newsmill_article_latency_seconds_bucket))")
         assert 0 < float(p95[0]["value"][1]) < 300
+        # Every query of the dashboard runs on this Prometheus (Grafana's range variables filled in); those of
+        # the panels the job fed answer with data.
+        answered = {expr: prometheus_query(web, as_prometheus_query(expr)) for expr in expressions(load_dashboard())}
+        for expr, result in answered.items():
+            if "newsmill_records_total" in expr and 'status!="ok"' not in expr:
+                assert result, expr
     finally:
         stop_process_group(server, grace=10)
         if server.returncode not in (0, None):
