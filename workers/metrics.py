@@ -14,11 +14,11 @@ Prometheus scrapes: they are facts about now, not sums over the pool's processes
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -82,9 +82,18 @@ class _Metrics:
             ["stage"], registry=None)
 
 
-@functools.cache
+_made: list[_Metrics] = []
+_making = threading.Lock()
+
+
 def _metrics() -> _Metrics:
-    return _Metrics()
+    """This process's metrics, made on first use; a forked child inherits them (prometheus_client then
+    moves their values to the child's own files)."""
+    if not _made:
+        with _making:  # io threads may all ask at once; two sets would each miss the other's counts
+            if not _made:
+                _made.append(_Metrics())
+    return _made[0]
 
 
 def host_group(host: str, groups: frozenset[str]) -> str:
