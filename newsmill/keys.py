@@ -44,6 +44,11 @@ class Keys:
         """Hash: input key → the work item and its stages as JSON, to re-drive an input from its source."""
         return f"{self.prefix}:job:{job_id}:items"
 
+    def job_enqueued(self, job_id: str) -> str:
+        """Hash: unfinished input key → when it was enqueued (Redis's clock); the sink's commit takes it
+        out and reports the article's end-to-end latency (docs/metrics.md)."""
+        return f"{self.prefix}:job:{job_id}:enqueued"
+
     def job_due(self, job_id: str) -> str:
         """Sorted set: unfinished input key → when the reconciler should look at it next."""
         return f"{self.prefix}:job:{job_id}:due"

@@ -52,8 +52,9 @@ end
 local function stamp(x) return string.format('%.3f', x) end
 """
 
-# KEYS: job, ledger, items, due, active jobs. ARGV: ttl, grace, job id, then (input, stage, item JSON)...
-# Returns one flag per input: 1 registered now, 0 already in the job (listed twice, or a re-run enqueue).
+# KEYS: job, ledger, items, due, active jobs, enqueued. ARGV: ttl, grace, job id, then (input, stage, item
+# JSON)... Returns one flag per input: 1 registered now, 0 already in the job (listed twice, or a re-run
+# enqueue).
 _REGISTER = _LUA_HELPERS + """
 local now = clock()
 local grace = tonumber(ARGV[2])
@@ -63,6 +64,7 @@ for i = 4, #ARGV, 3 do
   if redis.call('HSETNX', KEYS[3], input, ARGV[i + 2]) == 1 then
     redis.call('HSET', KEYS[2], input, '0|q|' .. stage .. '|' .. stamp(now) .. '|' .. stamp(now) .. '||')
     redis.call('ZADD', KEYS[4], now + grace, input)
+    redis.call('HSET', KEYS[6], input, stamp(now))
     n = n + 1
     table.insert(flags, 1)
   else
@@ -72,6 +74,7 @@ end
 redis.call('HINCRBY', KEYS[1], 'enqueued', n)
 redis.call('ZADD', KEYS[5], 'NX', now, ARGV[3])
 for k = 1, 4 do redis.call('EXPIRE', KEYS[k], ARGV[1]) end
+if n > 0 then redis.call('EXPIRE', KEYS[6], ARGV[1]) end
 return flags
 """
 
@@ -212,7 +215,7 @@ class Ledger:
             args += [registered.item.source.key, registered.stages[0], registered.to_json()]
         k = self._keys
         flags = self._register(keys=[k.job(job_id), k.job_ledger(job_id), k.job_items(job_id), k.job_due(job_id),
-                                     k.active_jobs()], args=args)
+                                     k.active_jobs(), k.job_enqueued(job_id)], args=args)
         return [bool(int(flag)) for flag in flags]
 
     def start(self, registered: Registered, *, drive: int, stage: str, node: str, task_id: str, lane: str,

@@ -63,12 +63,28 @@ def _fetch(payload: Payload, res: Resources) -> Payload:
     from newsmill.fetch.page import fetch_url
 
     item = _expect_item(payload)
+    code: str | None = "internal_error"
     try:
-        return fetch_url(item, fetcher=res.fetcher)
+        document = fetch_url(item, fetcher=res.fetcher)
+        code = "ok"
+        return document
     except Unchanged as unchanged:
         # A 304 to a conditional re-fetch: the article was delivered before; the record says so and
         # passes to the sink, which counts it without writing a second copy.
+        code = "not_modified"
         return end_record(item, status="unchanged", reason="not_modified", message=str(unchanged))
+    except (Deferred, InfrastructureError):
+        code = None  # not an outcome of the fetch: a host over its budget, or Redis away
+        raise
+    except Drop as drop:
+        code = drop.reason
+        raise
+    except Failure as failure:  # Retryable included: each attempt's outcome counts
+        code = failure.code
+        raise
+    finally:
+        if code is not None:
+            res.observer.fetched(item.source.location, code)
 
 
 def _clean(payload: Payload, res: Resources) -> Payload:
@@ -114,10 +130,11 @@ def _enrich_stage(name: str) -> StageFn:
 
 def _sink(payload: Payload, res: Resources) -> Payload:
     record = _expect_record(payload)
-    outcome, delivered = res.delivery.deliver(record)
+    outcome, delivered, latency = res.delivery.deliver(record)
     if outcome is DeliveryOutcome.REDELIVERY_SKIPPED:
         log.info("article.redelivery_skipped", article_id=record.id, job_id=record.job_id)
         return delivered
+    res.observer.delivered(delivered.status, delivered.reason, latency)
     log.info(
         "article.done",
         article_id=delivered.id,
@@ -218,28 +235,32 @@ def run_stage(stage: Stage, payload: Payload, res: Resources, *,
     article)."""
     if isinstance(payload, ArticleRecord) and payload.is_final and stage.name != SINK.name:
         return payload
+    watch = Stopwatch()
     try:
-        watch = Stopwatch()
-        return timed(payload, stage.run(payload, res), watch.ms)
+        after = timed(payload, stage.run(payload, res), watch.ms)
     except Retryable:
-        raise
+        raise  # the stage did not finish: a retry or a deferral is timed when it runs again
     except Drop as drop:
-        return end_record(payload, status="dropped", reason=drop.reason, message=drop.message)
+        after = end_record(payload, status="dropped", reason=drop.reason, message=drop.message)
     except Failure as failure:
-        return end_record(payload, status="failed", reason=failure.code, message=failure.message)
+        after = end_record(payload, status="failed", reason=failure.code, message=failure.message)
     except Exception as exc:  # a bug or an unforeseen input must not kill the pipeline
         infra = infrastructure_error(exc)
         if infra is not None:
             raise infra from exc
         code = error_code(exc)
         log.exception("stage.error", stage=stage.name, code=code)
-        return end_record(payload, status="failed", reason=code, message=f"{type(exc).__name__}: {exc}")
+        after = end_record(payload, status="failed", reason=code, message=f"{type(exc).__name__}: {exc}")
+    res.observer.stage_finished(stage.name, watch.ms / 1000.0)
+    return after
 
 
 def dead_letter(record: ArticleRecord, res: Resources) -> ArticleRecord:
     """A record the JSONL file refused after every retry (``failed``/``sink_error``): delivered to the
     result and dead-letter streams only, and counted. Raises if Redis refuses it too."""
-    _outcome, delivered = res.delivery.deliver(record, to_stores=False)
+    outcome, delivered, latency = res.delivery.deliver(record, to_stores=False)
+    if outcome is DeliveryOutcome.DELIVERED:
+        res.observer.delivered(delivered.status, delivered.reason, latency)
     log.error("article.dead_lettered", article_id=delivered.id, job_id=delivered.job_id,
               source=delivered.source.key, reason=delivered.reason, message=delivered.message)
     return delivered

@@ -15,6 +15,7 @@ import redis
 from newsmill.bodies import Bodies
 from newsmill.keys import Keys
 from newsmill.ledger import Ledger
+from newsmill.observe import NO_OBSERVER, Observer
 from newsmill.settings import Settings
 from newsmill.sinks import Delivery, JsonlSink
 
@@ -25,8 +26,10 @@ if TYPE_CHECKING:
 
 class Resources:
     def __init__(self, settings: Settings, *, fetcher: Fetcher | None = None,
-                 redis_client: redis.Redis | None = None) -> None:
+                 redis_client: redis.Redis | None = None, observer: Observer = NO_OBSERVER) -> None:
         self.settings = settings
+        self.observer = observer
+        """Told what the pipeline does, for metrics (a worker with a metrics endpoint: workers/metrics.py)."""
         self.keys = Keys(settings.prefix)
         self._fetcher = fetcher
         self._redis = redis_client

@@ -203,6 +203,13 @@ class Settings:
     cpu_concurrency: int = max(1, os.cpu_count() or 1)
     log_format: str = "auto"
     log_level: str = "INFO"
+    metrics_port: int = 0
+    """Port of a worker's Prometheus endpoint (``/metrics``, docs/metrics.md); 0: no endpoint."""
+    metrics_address: str = "0.0.0.0"
+    """Address the metrics endpoint listens on (all interfaces: Prometheus scrapes from elsewhere)."""
+    metrics_host_groups: tuple[str, ...] = ()
+    """Domains whose fetches the metrics count apart (with the domains of ``NEWSMILL_FETCH_DOMAIN_RATES``);
+    every other host is ``other``, so a crawl of many sites does not make a label value per host."""
     clean: CleanOptions | None = None
     """Options of the clean stage (``NEWSMILL_CLEAN_*``); ``None``: the stage's defaults."""
     entities: EntityOptions | None = None
@@ -302,7 +309,14 @@ class Settings:
                                    fold=True),
             log_level=read.choice("NEWSMILL_LOG_LEVEL", defaults.log_level.upper(), LOG_LEVELS + tuple(
                 level.lower() for level in LOG_LEVELS)).upper(),
+            metrics_port=read.integer("NEWSMILL_METRICS_PORT", defaults.metrics_port),
+            metrics_address=read.env.get("NEWSMILL_METRICS_ADDRESS", "").strip() or defaults.metrics_address,
+            metrics_host_groups=tuple(name.lower().strip(".") for name in
+                                      read.names("NEWSMILL_METRICS_HOST_GROUPS", defaults.metrics_host_groups)),
         )
+        if settings.metrics_port > 65535:
+            read.problems.append(f"NEWSMILL_METRICS_PORT={settings.metrics_port} is not valid: expected a port "
+                                 "number 1-65535, or 0 for no metrics endpoint")
         settings = replace(settings, **_stage_options(read))
         hard, soft = settings.hard_time_limit, settings.soft_time_limit
         if soft and soft >= hard and not read.problems:

@@ -148,11 +148,12 @@ class _Message:
 
 
 def _retry(msg: _Message, stages: list[Stage], index: int, payload: Payload | dict[str, Any],
-           res: Resources, *, countdown: float, exc: BaseException, **changes: Any) -> Exception:
+           res: Resources, *, countdown: float, exc: Retryable, kind: str, **changes: Any) -> Exception:
     """Re-schedule the stages from ``index`` on with ``payload`` (or a message as it came, untouched) in
     ``countdown`` seconds; returns the exception to raise. The ledger learns first, so a re-schedule that
-    is lost is found again."""
+    is lost is found again. ``kind`` (``retry``, ``deferral``, ``outage``) is what the metrics count it as."""
     task = msg.task
+    res.observer.rescheduled(stages[index].name, kind, exc.code)
     kwargs = {"names": [s.name for s in stages[index:]]} if len(stages) > 1 else {}
     as_received = isinstance(payload, dict)
     data = payload if isinstance(payload, dict) else payload_to_dict(payload)
@@ -195,7 +196,7 @@ def _outage(msg: _Message, stages: list[Stage], index: int, payload: Payload | d
         return rejected
     delay = res.settings.outage_policy.delay(msg.outages)
     log.warning("task.waiting_for_redis", code=exc.code, delay_s=round(delay, 2), error=exc.message)
-    return _retry(msg, stages, index, payload, res, countdown=delay, exc=exc,
+    return _retry(msg, stages, index, payload, res, countdown=delay, exc=exc, kind="outage",
                   outages=msg.outages + 1, outage_since=since)
 
 
@@ -242,7 +243,7 @@ def _run_stages(task: Task, stages: list[Stage], data: dict[str, Any], res: Reso
         except Deferred as exc:
             # Re-scheduled, not waited for: the thread goes on to other hosts' work.
             log.debug("stage.deferred", delay_s=round(exc.delay, 3))
-            raise _retry(msg, stages, index, payload, res, countdown=exc.delay, exc=exc,
+            raise _retry(msg, stages, index, payload, res, countdown=exc.delay, exc=exc, kind="deferral",
                          deferrals=msg.deferrals + 1) from exc
         except InfrastructureError as exc:
             if exc.code != "sink_error":
@@ -273,7 +274,7 @@ def _retry_or_give_up(msg: _Message, stages: list[Stage], index: int, payload: P
     if not policy.exhausted(msg.attempts_made):
         delay = policy.delay(msg.attempts_made, exc.retry_after)
         log.info("stage.retry", code=exc.code, attempt=attempts, delay_s=round(delay, 2))
-        raise _retry(msg, stages, index, payload, res, countdown=delay, exc=exc)
+        raise _retry(msg, stages, index, payload, res, countdown=delay, exc=exc, kind="retry")
     record = end_record(payload, status="failed", reason=exc.code,
                         message=f"{exc.message} (gave up after {attempts} attempts)")
     if stages[index].name != SINK.name:

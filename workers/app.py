@@ -18,6 +18,7 @@ from newsmill.settings import Settings
 from tasks.stages import StageTasks, register
 from workers import broker as _broker  # noqa: F401  (connects the start-up declaration of every queue)
 from workers.config import celery_config
+from workers.metrics import observer_for
 from workers.reconciler import SupervisionStep
 from workers.resources import ProcessResources, ResourcesStep
 
@@ -31,7 +32,7 @@ class NewsmillApp(Celery):  # type: ignore[misc]  # Celery is untyped
         super().__init__(**kwargs)
         self.settings = settings
         self.conf.update(celery_config(settings))
-        self.process_resources = ProcessResources(settings)
+        self.process_resources = ProcessResources(settings, observer_for(settings))
         self.stage_tasks: StageTasks = register(self, self.process_resources.get)
         self.steps["worker"].add(ResourcesStep)
         # Heartbeats and the reconciler run in every worker's main process (see workers/reconciler.py).

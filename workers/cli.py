@@ -297,6 +297,14 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
     from celery.signals import worker_shutting_down
 
     app = make_app(settings)
+    endpoint = None
+    if settings.metrics_port:
+        from workers.metrics import MetricsUnavailable, WorkerDescription, start_endpoint
+
+        try:
+            endpoint = start_endpoint(settings, app, WorkerDescription(tuple(names), pool, concurrency))
+        except MetricsUnavailable as exc:
+            raise Exit(str(exc), ExitCode.ERROR) from exc
 
     asked_to_stop: list[str] = []
     worker_shutting_down.connect(lambda sig, **_: asked_to_stop.append(sig), weak=False)
@@ -312,6 +320,9 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
         code: int | str | None = 0
     except SystemExit as exc:
         code = exc.code
+    finally:
+        if endpoint is not None:
+            endpoint.close()
     if code in (0, None) and not asked_to_stop:
         # Celery returns 0 after some unrecoverable errors; a supervisor with restart: on-failure (or
         # systemd's Restart=on-failure) must see that this worker did not stop because it was asked to.
@@ -497,8 +508,9 @@ def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_wor
     try:
         with embedded_server(parent=run_dir, lifeline=lifeline) as server:
             # Temporary files of the workers (multiprocessing's pymp-*) go where the lifeline cleans.
+            # No metrics endpoint: the two embedded workers would ask for the same port.
             env = {**variables, "NEWSMILL_BROKER_URL": server.url, "NEWSMILL_REDIS_URL": server.url,
-                   "TMPDIR": str(run_dir)}
+                   "TMPDIR": str(run_dir), "NEWSMILL_METRICS_PORT": "0"}
             settings = command_settings(env)
             pool.start(env=env, cpu_concurrency=cpu_workers or settings.cpu_concurrency,
                        io_concurrency=settings.io_concurrency, log_file=log_path)

@@ -102,7 +102,9 @@ class Supervision:
         return ready_messages(self.app, queue_name(lane))
 
     def _redrive(self, registered: Registered, entry: Entry, drive: int) -> str:
-        return redrive(registered, entry, drive, self.res.settings, self.res, self.app)
+        stage = redrive(registered, entry, drive, self.res.settings, self.res, self.app)
+        self.res.observer.redriven(stage)
+        return stage
 
     def _give_up(self, registered: Registered, entry: Entry, reason: str) -> None:
         item = registered.item

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from celery import bootsteps
 from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
 
+from newsmill.observe import NO_OBSERVER, Observer
 from newsmill.pipeline import warm_up
 from newsmill.record import build_adapters
 from newsmill.resources import Resources
@@ -28,8 +29,9 @@ class ResourcesNotStarted(RuntimeError):
 class ProcessResources:
     """One process's resources, shared by its threads."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, observer: Observer = NO_OBSERVER) -> None:
         self.settings = settings
+        self.observer = observer
         self._lock = threading.Lock()
         self._current: Resources | None = None
         self._inherited: list[Resources] = []
@@ -39,7 +41,7 @@ class ProcessResources:
         with self._lock:
             if self._current is None:
                 build_adapters()  # before the pool's threads need them all at once
-                self._current = Resources(self.settings)
+                self._current = Resources(self.settings, observer=self.observer)
             return self._current
 
     def after_fork(self) -> None:

@@ -6,7 +6,7 @@ one record, even when a worker dies after writing and the message is delivered a
 
 from __future__ import annotations
 
-from newsmill.sinks.delivery import Delivery, DeliveryOutcome
+from newsmill.sinks.delivery import Delivered, Delivery, DeliveryOutcome
 from newsmill.sinks.jsonl import JsonlSink
 
-__all__ = ["Delivery", "DeliveryOutcome", "JsonlSink"]
+__all__ = ["Delivered", "Delivery", "DeliveryOutcome", "JsonlSink"]

@@ -37,7 +37,7 @@ import dataclasses
 import enum
 import json
 import sqlite3
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import redis
 
@@ -72,10 +72,12 @@ return {'new', ''}
 
 # KEYS: deliveries, job, reasons, stream, deadletter, ledger, items, due, active jobs, delivered, the
 # input's stored document (deleted with the commit: a worker killed right after it leaves none behind),
-# and, only for a fetched page that did not end ok, its validators (deleted with the commit too).
+# the job's enqueue times, and, only for a fetched page that did not end ok, its validators (deleted with
+# the commit too).
 # ARGV: input key, status, reason, record JSON, job id, article id, stream maxlen ('' = none), ttl,
 # publish ('1' = append to the stream), message (of a failed record, kept per reason for `status`),
 # content hash and window (remember an ok article as delivered by this job; '' = do not).
+# Returns 0 if the input was committed already, else {1, seconds since it was enqueued ('' if unknown)}.
 _COMMIT = """
 if redis.call('HGET', KEYS[1], ARGV[1]) == 'done' then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], 'done')
@@ -104,14 +106,21 @@ if ARGV[2] == 'ok' and ARGV[11] ~= '' then
   redis.call('EXPIRE', KEYS[10], ARGV[12])
 end
 redis.call('DEL', KEYS[11])
-if KEYS[12] then redis.call('DEL', KEYS[12]) end
+if KEYS[13] then redis.call('DEL', KEYS[13]) end
+local enqueued = redis.call('HGET', KEYS[12], ARGV[1])
+local latency = ''
+if enqueued then
+  redis.call('HDEL', KEYS[12], ARGV[1])
+  -- A string: Redis would truncate a Lua number to an integer.
+  latency = string.format('%.3f', tonumber(t[1]) + tonumber(t[2]) / 1000000 - tonumber(enqueued))
+end
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('HDEL', KEYS[7], ARGV[1])
 redis.call('ZREM', KEYS[8], ARGV[1])
 if redis.call('HLEN', KEYS[6]) == 0 and redis.call('HGET', KEYS[2], 'enqueue_complete') == '1' then
   redis.call('ZREM', KEYS[9], ARGV[5])
 end
-return 1
+return {1, latency}
 """
 
 
@@ -119,6 +128,16 @@ class DeliveryOutcome(enum.Enum):
     DELIVERED = "delivered"
     REDELIVERY_SKIPPED = "redelivery_skipped"
     """The same input was already delivered for this job: nothing was written again."""
+
+
+class Delivered(NamedTuple):
+    """What one :meth:`Delivery.deliver` did."""
+
+    outcome: DeliveryOutcome
+    record: ArticleRecord
+    """The record as delivered (a duplicate becomes a ``dropped`` record)."""
+    latency_s: float | None = None
+    """Seconds from the input's enqueueing to this commit (``None``: skipped, or the time is unknown)."""
 
 
 class Delivery:
@@ -136,10 +155,12 @@ class Delivery:
         self._claim = client.register_script(_CLAIM)
         self._commit = client.register_script(_COMMIT)
 
-    def deliver(self, record: ArticleRecord, *, to_stores: bool = True) -> tuple[DeliveryOutcome, ArticleRecord]:
-        """Deliver ``record``; returns what happened and the record as delivered (a duplicate becomes
-        a ``dropped`` record). ``to_stores=False`` skips the JSONL file and the database (a record that one
-        of them refused, on its way to the dead-letter stream)."""
+    def deliver(self, record: ArticleRecord, *, to_stores: bool = True) -> Delivered:
+        """Deliver ``record``; returns what happened, the record as delivered and its end-to-end latency.
+        ``to_stores=False`` skips the JSONL file and the database (a record that one of them refused, on its
+        way to the dead-letter stream). Only the first commit of an input is ``DELIVERED``: two deliveries
+        racing past the claim (a re-drive and a late message) write the stores at most once each, and the
+        second commit finds the input done and reports ``REDELIVERY_SKIPPED``, so nothing counts twice."""
         job, input_key = record.job_id, record.source.key
         k = self._keys
         remembered = record.content_hash if self._window > 0 and record.status == "ok" else None
@@ -149,7 +170,7 @@ class Delivery:
         )
         state, first = text(raw_state), text(raw_first)
         if state == "done":
-            return DeliveryOutcome.REDELIVERY_SKIPPED, record
+            return Delivered(DeliveryOutcome.REDELIVERY_SKIPPED, record)
         if state == "unchanged":
             record = dataclasses.replace(record, status="unchanged", reason="already_delivered",
                                          message=f"delivered unchanged by job {first}")
@@ -170,18 +191,21 @@ class Delivery:
                 raise InfrastructureError("sink_error", f"JSONL file {self._jsonl.path}: {_reason(exc)}") from exc
         keys = [k.job_deliveries(job), k.job(job), k.job_reasons(job), k.stream(), k.deadletter(),
                 k.job_ledger(job), k.job_items(job), k.job_due(job), k.active_jobs(), k.delivered(record.id),
-                k.document(job, input_key)]
+                k.document(job, input_key), k.job_enqueued(job)]
         if record.source.kind == "url" and record.status in ("dropped", "failed"):
             # The fetcher stored the page's validators; if they outlived an article that was never
             # delivered, the next fetch would get a 304 and call it unchanged. A full fetch it is.
             keys.append(k.validators(record.source.location))
-        self._commit(
+        committed = self._commit(
             keys=keys,
             args=[input_key, record.status, record.reason or "", _dumps(data), job, record.id,
                   self._maxlen or "", JOB_TTL_SECONDS, "1" if publish else "0", (record.message or "")[:500],
                   remembered or "", self._window],  # the script remembers ok records only
         )
-        return DeliveryOutcome.DELIVERED, record
+        if not committed:
+            return Delivered(DeliveryOutcome.REDELIVERY_SKIPPED, record)
+        latency = text(committed[1])
+        return Delivered(DeliveryOutcome.DELIVERED, record, float(latency) if latency else None)
 
 
     def close(self) -> None:

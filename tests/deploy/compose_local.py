@@ -268,8 +268,12 @@ class LocalCompose:
 
     def scaled(self, name: str, replicas: int) -> Iterator[LocalService]:
         """``--scale name=replicas``: identical containers (the compose file gives them no fixed name or
-        host port, which is what makes them scalable)."""
-        for _ in range(replicas):
+        host port, which is what makes them scalable); each has a network of its own, so each replica
+        listens on local ports of its own."""
+        for replica in range(replicas):
+            if replica:
+                for key in [key for key in self.ports if key[0] == name]:
+                    self.ports[key] = free_port()
             yield self.service(name)
 
 

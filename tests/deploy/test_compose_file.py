@@ -25,7 +25,7 @@ from tests.deploy.compose_local import (
 )
 from tests.deploy.test_compose_processes import COMPOSE, ENV_EXAMPLE
 
-SECRET_VARIABLES = ("REDIS_PASSWORD", "NEWSMILL_FLOWER_PASSWORD")
+SECRET_VARIABLES = ("REDIS_PASSWORD", "NEWSMILL_FLOWER_PASSWORD", "GRAFANA_ADMIN_PASSWORD")
 SCALED = ("worker-io", "worker-cpu")
 
 
@@ -40,6 +40,13 @@ def validator() -> jsonschema.protocols.Validator:
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+def compose_services() -> dict[str, Any]:
+    """The compose file's services, interpolated with .env.example."""
+    config: dict[str, Any] = interpolate_tree(load_compose(COMPOSE), read_env_file(ENV_EXAMPLE))
+    services: dict[str, Any] = config["services"]
+    return services
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +147,42 @@ def test_workers_are_restarted_whatever_their_exit_code(resolved: dict[str, Any]
     services = resolved["services"]
     for name in ("worker-io", "worker-cpu", "flower", "redis"):
         assert services[name].get("restart") in ("always", "unless-stopped"), (name, services[name].get("restart"))
+
+
+def test_monitoring_profile_runs_prometheus_and_grafana_on_the_project_files(resolved: dict[str, Any]) -> None:
+    """prometheus and grafana start only with --profile monitoring, read deploy/prometheus and deploy/grafana,
+    keep their data on volumes, publish on loopback by default, and Grafana's admin comes from .env."""
+    services = resolved["services"]
+    for name in ("prometheus", "grafana"):
+        service = services[name]
+        assert service["profiles"] == ["monitoring"], name
+        assert ":" in service["image"] and not service["image"].endswith(":latest"), name
+        assert service["ports"][0].startswith("127.0.0.1:"), name
+        assert service.get("restart") == "unless-stopped" and service["healthcheck"]["test"], name
+        named = [v.split(":")[0] for v in service["volumes"] if not v.startswith("./")]
+        assert named and set(named) <= set(resolved["volumes"]), name
+        for entry in service["volumes"]:
+            if entry.startswith("./"):
+                assert (COMPOSE.parent / entry.split(":")[0]).exists(), entry
+    prometheus = services["prometheus"]
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+    assert "./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in prometheus["volumes"]
+    grafana = services["grafana"]
+    env = grafana["environment"]
+    assert env["GF_SECURITY_ADMIN_USER"] and len(env["GF_SECURITY_ADMIN_PASSWORD"]) >= 12
+    assert env["GF_USERS_ALLOW_SIGN_UP"] == "false"
+    for name in ("redis", "worker-io", "worker-cpu", "flower"):
+        assert "profiles" not in services[name], f"{name} must start without a profile"
+
+
+def test_workers_serve_metrics_on_the_compose_network_only(resolved: dict[str, Any]) -> None:
+    """Every worker container serves /metrics on the port Prometheus scrapes; exposed, never published (a
+    published port would make --scale fail), and Flower and the producer serve none."""
+    services = resolved["services"]
+    settings = Settings.from_env(services["worker-cpu"]["environment"])
+    assert settings.metrics_port == 9808 and settings.metrics_address == "0.0.0.0"
+    for name in SCALED:
+        assert services[name]["environment"]["NEWSMILL_METRICS_PORT"] == "9808"
+        assert "9808" in services[name]["expose"] and "ports" not in services[name]
+    for name in ("flower", "producer"):
+        assert "NEWSMILL_METRICS_PORT" not in services[name]["environment"], name

@@ -170,3 +170,19 @@ def test_worker_deployments_restart_their_containers_whatever_the_exit_code() ->
     for name in ("newsmill-worker-io", "newsmill-worker-cpu"):
         spec = by_kind("Deployment")[name]["spec"]["template"]["spec"]
         assert spec.get("restartPolicy", "Always") == "Always", name
+
+
+def test_worker_pods_serve_metrics_where_their_annotations_say() -> None:
+    """Each worker pod serves /metrics (docs/metrics.md) on a named container port, the one its
+    prometheus.io annotations give and its NEWSMILL_METRICS_PORT opens; Flower's pod serves none of ours."""
+    deployments = by_kind("Deployment")
+    for service in ("worker-io", "worker-cpu"):
+        template = deployments[f"newsmill-{service}"]["spec"]["template"]
+        annotations = template["metadata"]["annotations"]
+        [container] = template["spec"]["containers"]
+        ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+        env = {item["name"]: item.get("value") for item in container["env"]}
+        assert annotations["prometheus.io/scrape"] == "true" and annotations["prometheus.io/path"] == "/metrics"
+        assert str(ports["metrics"]) == annotations["prometheus.io/port"] == env["NEWSMILL_METRICS_PORT"]
+    flower_env = {item["name"] for item in containers(deployments["newsmill-flower"])[0].get("env", [])}
+    assert "NEWSMILL_METRICS_PORT" not in flower_env

@@ -56,7 +56,7 @@ def test_crash_between_file_and_commit_recovers_once(redis_client: redis.Redis, 
                           keys.delivered(record.id)],
                     args=[record.source.key, record.id, 60, "", "job2"])
     assert sink.append_once(job_id="job2", input_key=record.source.key, record=record.to_dict())
-    outcome, _ = delivery.deliver(record)
+    outcome = delivery.deliver(record).outcome
     assert outcome is DeliveryOutcome.DELIVERED
     assert len(read_jsonl(sink.path)) == 1
     assert stream_len(redis_client, keys) == 1
@@ -85,7 +85,7 @@ def test_redis_that_forgot_a_commit_gets_it_again_without_a_second_line(
     record = make_record("job6", "/data/f.txt")
     Delivery(redis_client, keys, jsonl=sink).deliver(record)
     redis_client.delete(*redis_client.keys(f"{prefix}:*"))  # what the restart lost
-    outcome, _ = Delivery(redis_client, keys, jsonl=JsonlSink(sink.path)).deliver(record)
+    outcome = Delivery(redis_client, keys, jsonl=JsonlSink(sink.path)).deliver(record).outcome
     assert outcome is DeliveryOutcome.DELIVERED
     assert len(read_jsonl(sink.path)) == 1
     assert stream_len(redis_client, keys) == 1
@@ -102,7 +102,7 @@ def test_unwritable_file_is_a_sink_error_and_nothing_is_counted(redis_client: re
     assert raised.value.code == "sink_error" and "No space left on device" in raised.value.message
     assert stream_len(redis_client, keys) == 0
     assert JobStore(redis_client, keys).counts("job7").done == 0
-    outcome, _ = delivery.deliver(make_record("job7", "/data/g.txt", status="failed"), to_stores=False)
+    outcome = delivery.deliver(make_record("job7", "/data/g.txt", status="failed"), to_stores=False).outcome
     assert outcome is DeliveryOutcome.DELIVERED and stream_len(redis_client, keys) == 1
 
 
@@ -162,7 +162,7 @@ def test_same_article_from_two_inputs_is_a_duplicate(redis_client: redis.Redis, 
     keys = Keys(prefix)
     delivery = Delivery(redis_client, keys, jsonl=JsonlSink(tmp_path / "out.jsonl"))
     delivery.deliver(make_record("job4", "/data/one.txt"))
-    _, second = delivery.deliver(make_record("job4", "/data/two.txt"))
+    second = delivery.deliver(make_record("job4", "/data/two.txt")).record
     assert second.status == "dropped" and second.reason == "duplicate"
     counts = JobStore(redis_client, keys).counts("job4")
     assert (counts.ok, counts.dropped, counts.reasons) == (1, 1, {"duplicate": 1})
@@ -228,7 +228,7 @@ def test_a_later_job_counts_an_article_delivered_unchanged_instead_of_delivering
         return dataclasses.replace(make_record(job, "/data/a.txt"), content_hash=text_hash)
 
     assert delivery.deliver(record("first", "h1"))[1].status == "ok"
-    outcome, again = delivery.deliver(record("again", "h1"))
+    outcome, again, _latency = delivery.deliver(record("again", "h1"))
     assert outcome is DeliveryOutcome.DELIVERED
     assert (again.status, again.reason) == ("unchanged", "already_delivered") and "first" in (again.message or "")
     assert delivery.deliver(record("edited", "h2"))[1].status == "ok"

@@ -48,7 +48,8 @@ LAYERS: tuple[Layer, ...] = (
            "newsmill.results", "newsmill.export")),  # the jobs' bookkeeping in Redis, and reading records back
     Layer(("newsmill.record", "newsmill.enrichment_fields", "newsmill.schema", "newsmill.errors", "newsmill.ids",
            "newsmill.keys", "newsmill.redistext", "newsmill.decode", "newsmill.mediatypes", "newsmill.text",
-           "newsmill.retry", "newsmill.timing", "newsmill.processes", "newsmill")),  # what all share
+           "newsmill.retry", "newsmill.timing", "newsmill.observe", "newsmill.processes",
+           "newsmill")),  # what all share
 )
 
 SIBLING_EDGES: frozenset[tuple[str, str]] = frozenset({

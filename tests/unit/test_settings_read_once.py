@@ -18,6 +18,8 @@ MAY_READ_THE_ENVIRONMENT = {
     "workers/app.py": "the app `celery -A workers.app` asks for, built from the environment at its start",
     "workers/flower.py": "Flower's own credentials variable (FLOWER_BASIC_AUTH)",
     "workers/errors.py": "explains an error of a command that failed before it had settings",
+    "workers/metrics.py": "sets PROMETHEUS_MULTIPROC_DIR, prometheus_client's switch, for the pool's children; "
+                          "reads nothing",
 }
 
 
