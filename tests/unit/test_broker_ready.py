@@ -49,6 +49,5 @@ def test_a_passive_declare_is_what_missed_them(redis_url: str, prefix: str) -> N
     app = make_app(Settings.from_env({"NEWSMILL_BROKER_URL": redis_url, "NEWSMILL_PREFIX": prefix}))
     cpu = queue_name(CPU_QUEUE)
     _publish(app, cpu, [message_priority(1, redis_url)])
-    with app.connection_for_write() as connection, connection.channel() as channel:
-        with pytest.raises(ChannelError):
-            channel.queue_declare(queue=cpu, passive=True)
+    with app.connection_for_write() as connection, connection.channel() as channel, pytest.raises(ChannelError):
+        channel.queue_declare(queue=cpu, passive=True)
