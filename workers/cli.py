@@ -36,6 +36,7 @@ from workers.command_settings import command_environment, command_settings
 from workers.errors import EXIT_CODES_HELP, Exit, ExitCode, NewsmillGroup
 from workers.flower import flower
 from workers.health import healthcheck
+from workers.watch import watch
 
 ENRICH_STAGES = tuple(REGISTRY)
 
@@ -661,6 +662,7 @@ def current() -> None:
 
 main.add_command(flower)
 main.add_command(healthcheck)
+main.add_command(watch)
 
 if __name__ == "__main__":
     main()
