@@ -291,3 +291,24 @@ def test_a_watcher_killed_mid_enqueue_finishes_that_job_once(
     assert [(poll.status, poll.new) for poll in polls] == [("nothing_new", 0)], polls
     stored = state(redis_client, prefix, feed.url())
     assert "pending_job" not in stored and stored["last_job"] == "job-crashed" and stored["enqueued"] == "1", stored
+
+
+def test_run_watch_embedded_writes_each_new_article_once(feed: GrowingFeed, watch_env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    """`newsmill run --watch FEED --every 1s --timeout 20 -o out.jsonl` on its embedded server and workers:
+    the feed's items, including one added while it watches, each written once; then it stops, exit 0."""
+    env = {k: v for k, v in watch_env.items() if k not in ("NEWSMILL_BROKER_URL", "NEWSMILL_REDIS_URL")}
+    feed.add(0, 1)
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "run", "--watch", feed.url(), "--every", "1s",
+                                "--timeout", "20", "--workers", "1", "-o", str(out)], env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: len(read_jsonl(out)) >= 2, "the first two records", timeout=90)
+    feed.add(2)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert stdout == ""  # records go to -o, the log and progress to stderr
+    records = read_jsonl(out)
+    assert story_paths(records) == ["story/0", "story/1", "story/2"], (records, stderr)
+    assert "2 new (job" in stderr and "1 new (job" in stderr
+    assert feed.replies[304] >= 1
