@@ -292,6 +292,7 @@ class Settings:
             jitter=read.number("NEWSMILL_WATCH_JITTER", WatchOptions.jitter),
             max_backoff=read.duration("NEWSMILL_WATCH_MAX_BACKOFF", WatchOptions.max_backoff),
             seen_window=read.duration("NEWSMILL_WATCH_SEEN_WINDOW", WatchOptions.seen_window),
+            concurrency=read.integer("NEWSMILL_WATCH_CONCURRENCY", WatchOptions.concurrency, minimum=1),
         )
         if watch.jitter >= 1:
             read.problems.append(f"NEWSMILL_WATCH_JITTER={watch.jitter:g} is not valid: expected a fraction "

@@ -36,19 +36,24 @@ class JobEnqueuer:
     """The watcher's ``enqueue``: one job per poll with new articles, published like ``newsmill enqueue``
     does. A resumed poll (same job id) creates nothing twice: the ledger registers each input once."""
 
-    def __init__(self, settings: Settings, app: NewsmillApp, client: redis.Redis) -> None:
+    def __init__(self, settings: Settings, app: NewsmillApp, client: redis.Redis, *,
+                 announce: Callable[[str], None] | None = None) -> None:
         self._settings = settings
+        self._announce = announce
         self._app = app
         self._res = Resources(settings, redis_client=client)
         self._jobs = JobStore(client, self._res.keys)
-        self.created: list[str] = []
+        # One publisher at a time: the watcher's polling threads share this app and its connection.
+        self._lock = threading.Lock()
 
     def __call__(self, job_id: str, source_url: str, urls: Sequence[str]) -> int:
-        if not self._jobs.counts(job_id).exists:
-            self._jobs.create(job_id, inputs=[source_url])
-            self.created.append(job_id)
-        sources = (Source(kind="url", location=url) for url in urls)
-        return enqueue_sources(job_id, sources, self._settings, self._jobs, self._res, app=self._app)
+        with self._lock:
+            if not self._jobs.counts(job_id).exists:
+                self._jobs.create(job_id, inputs=[source_url])
+                if self._announce is not None:
+                    self._announce(job_id)  # before its articles go out: a script can follow it from the first
+            sources = (Source(kind="url", location=url) for url in urls)
+            return enqueue_sources(job_id, sources, self._settings, self._jobs, self._res, app=self._app)
 
 
 def watch_settings(settings: Settings, every: str | None) -> Settings:
@@ -74,6 +79,11 @@ def run_watcher(sources: SourceList, settings: Settings, client: redis.Redis, *,
                 between: Callable[[list[Poll]], None] | None = None) -> list[Poll]:
     """Watch ``sources`` until ``stop`` is set (or, ``once``, poll what is due and return those polls);
     each new job's id is printed on standard output as it is created, unless ``between`` takes the polls."""
+
+    def print_job(job_id: str) -> None:
+        click.echo(job_id)
+        sys.stdout.flush()
+
     client.ping()
     app = make_app(settings)
     fetcher = Fetcher(settings.fetch, redis_client=client, prefix=settings.prefix)
@@ -81,19 +91,18 @@ def run_watcher(sources: SourceList, settings: Settings, client: redis.Redis, *,
         with app.connection_for_write() as connection:  # an unreachable broker: one line, before any poll
             connection.ensure_connection(max_retries=1, interval_start=0.5, timeout=10)
         watcher = Watcher(sources, fetcher=fetcher, client=client, prefix=settings.prefix,
-                          options=settings.watch, enqueue=JobEnqueuer(settings, app, client))
+                          options=settings.watch,
+                          enqueue=JobEnqueuer(settings, app, client, announce=None if between else print_job))
 
         def report(polls: list[Poll]) -> None:
             if between is not None:
                 between(polls)
-                return
-            for poll in polls:
-                if poll.job_id:
-                    click.echo(poll.job_id)
-            sys.stdout.flush()
 
         if once:
-            polls, _wait = watcher.tick()
+            try:
+                polls, _wait = watcher.tick(wait_all=True)
+            finally:
+                watcher.close()
             report(polls)
             return polls
         watcher.run(stop or threading.Event(), between=report)

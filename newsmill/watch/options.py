@@ -15,6 +15,8 @@ class WatchOptions:
     not stay in lock-step and hosts do not see a poll on the dot."""
     max_backoff: float = 6 * 3600.0
     """Longest wait after failures (never shorter than the source's own interval)."""
+    concurrency: int = 4
+    """Sources polled at once (threads): a feed that times out holds back no more than its own slot."""
     seen_window: float = 30 * 24 * 3600.0
     """A URL a watched source listed is not enqueued again until this long after the last poll that
     listed it."""

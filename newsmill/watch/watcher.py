@@ -19,6 +19,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
 
 import redis
@@ -76,6 +78,11 @@ class Watcher:
         self._due: dict[str, float] = {}
         self._known_poll: dict[str, float] = {}
         """The last poll of each source this watcher knows of (its own, or seen in the state)."""
+        self._lock = threading.Lock()  # the two dicts above, written by polling threads too
+        # Polls of different sources overlap, so one feed that times out does not hold the others back.
+        self._pool = (ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="watch-poll")
+                      if options.concurrency > 1 else None)
+        self._in_flight: dict[str, Future[Poll]] = {}
 
     def every(self, source: WatchedSource) -> float:
         return source.every if source.every is not None else self.options.every
@@ -89,10 +96,11 @@ class Watcher:
         except SourceError as exc:
             log.warning("watch.sources_unreadable", error=str(exc), kept=len(self.sources.sources))
         known = {source.url for source in self.sources.sources}
-        for url in list(self._due):
-            if url not in known:
-                del self._due[url]
-                self._known_poll.pop(url, None)
+        with self._lock:
+            for url in list(self._due):
+                if url not in known:
+                    del self._due[url]
+                    self._known_poll.pop(url, None)
 
     def _due_from_state(self, source: WatchedSource, state: SourceState) -> float:
         """When the stored state says the source is due; never later than a (backed-off) interval after
@@ -103,20 +111,54 @@ class Watcher:
             1 + self.options.jitter)
         return min(state.next_due, latest)
 
-    def tick(self) -> tuple[list[Poll], float]:
-        """Poll every source due now; returns the polls and the seconds until the next one is due."""
+    def tick(self, *, wait_all: bool = False) -> tuple[list[Poll], float]:
+        """Start a poll of every source due now (up to ``concurrency`` at once); returns the polls that
+        ended since the last tick (``wait_all``: after waiting for every poll under way) and the seconds
+        until the next source is due."""
         self._refresh_sources()
-        polls = []
+        polls = self._collect()
         for source in self.sources.sources:
-            if source.url not in self._due:
-                state = self._store.load(source.url)
-                self._due[source.url] = self._due_from_state(source, state)
-                self._known_poll[source.url] = state.last_poll
-            if self._due[source.url] <= self._clock():
-                polls.append(self.poll(source))
-        if not self._due:
-            return polls, self.options.every
-        return polls, max(0.0, min(self._due.values()) - self._clock())
+            url = source.url
+            if url in self._in_flight:
+                continue
+            if url not in self._due:
+                state = self._store.load(url)
+                with self._lock:
+                    self._due[url] = self._due_from_state(source, state)
+                    self._known_poll[url] = state.last_poll
+            if self._due[url] <= self._clock():
+                if self._pool is None:
+                    polls.append(self.poll(source))
+                else:
+                    self._in_flight[url] = self._pool.submit(self.poll, source)
+        if wait_all and self._in_flight:
+            wait_for_futures(list(self._in_flight.values()))
+        polls += self._collect()
+        with self._lock:
+            idle = [self._due[source.url] for source in self.sources.sources
+                    if source.url in self._due and source.url not in self._in_flight]
+        wait = min(idle) - self._clock() if idle else self.options.every
+        if self._in_flight:
+            wait = min(wait, 0.2)  # back soon to hand on what they found
+        return polls, max(0.0, wait)
+
+    def _collect(self) -> list[Poll]:
+        """The polls under way that have ended (a poll Redis broke is logged and tried again soon)."""
+        polls = []
+        for url in [url for url, future in self._in_flight.items() if future.done()]:
+            try:
+                polls.append(self._in_flight.pop(url).result())
+            except redis.RedisError as exc:
+                log.warning("watch.redis_unavailable", url=url, error=f"{type(exc).__name__}: {exc}")
+                with self._lock:
+                    self._due[url] = self._clock() + INFRASTRUCTURE_RETRY
+        return polls
+
+    def close(self) -> None:
+        """Let the polls under way finish (each is recorded), then stop the polling threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._collect()
 
     def run(self, stop: threading.Event, *, between: Callable[[list[Poll]], None] | None = None,
             pause: float = 1.0) -> None:
@@ -125,16 +167,19 @@ class Watcher:
         log.info("watch.started", sources=len(self.sources.sources), every=format_duration(self.options.every))
         if not self.sources.sources:
             log.warning("watch.no_sources", arguments=list(self.sources.arguments))
-        while not stop.is_set():
-            polls: list[Poll] = []
-            try:
-                polls, wait = self.tick()
-            except redis.RedisError as exc:
-                log.warning("watch.redis_unavailable", error=f"{type(exc).__name__}: {exc}")
-                wait = min(pause, 5.0)
-            if between is not None:
-                between(polls)
-            stop.wait(min(wait, pause))
+        try:
+            while not stop.is_set():
+                polls: list[Poll] = []
+                try:
+                    polls, wait = self.tick()
+                except redis.RedisError as exc:
+                    log.warning("watch.redis_unavailable", error=f"{type(exc).__name__}: {exc}")
+                    wait = min(pause, 5.0)
+                if between is not None:
+                    between(polls)
+                stop.wait(min(wait, pause))
+        finally:
+            self.close()
         log.info("watch.stopped")
 
     # --- one poll --------------------------------------------------------------------------------------
@@ -144,14 +189,17 @@ class Watcher:
         url = source.url
         lock_for = self._fetcher.options.deadline + MAX_DEFERRAL_WAIT + 60.0
         if not self._store.lock(url, self._owner, lock_for):
-            self._due[url] = self._clock() + min(self.every(source), lock_for)
-            return Poll(url, "busy", self._due[url] - self._clock())
+            wait = min(self.every(source), lock_for)
+            with self._lock:
+                self._due[url] = self._clock() + wait
+            return Poll(url, "busy", wait)
         try:
             state = self._store.load(url)
             if state.last_poll > self._known_poll.get(url, 0.0) and state.next_due > self._clock():
                 # Another watcher polled it since this one looked: follow its schedule.
-                self._known_poll[url] = state.last_poll
-                self._due[url] = state.next_due
+                with self._lock:
+                    self._known_poll[url] = state.last_poll
+                    self._due[url] = state.next_due
                 return Poll(url, "busy", state.next_due - self._clock())
             try:
                 result = self._poll(source, state)
@@ -160,8 +208,10 @@ class Watcher:
                 log.warning("watch.poll_interrupted", url=url, error=f"{type(exc).__name__}: {exc}",
                             retry_in=round(wait, 1))
                 result = Poll(url, "interrupted", wait, error=str(exc))
-            self._due[url] = self._clock() + result.next_in
-            self._known_poll[url] = self._store.load(url).last_poll
+            last_poll = self._store.load(url).last_poll
+            with self._lock:
+                self._due[url] = self._clock() + result.next_in
+                self._known_poll[url] = last_poll
             return result
         finally:
             with contextlib.suppress(redis.RedisError):  # else it expires

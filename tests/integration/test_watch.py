@@ -281,7 +281,8 @@ def test_a_watcher_killed_mid_enqueue_finishes_that_job_once(
         WatchStore(redis_client, prefix, ttl=60).begin_enqueue(feed.url(), Pending("job-crashed", tuple(urls)))
         watcher = Watcher(SourceList([feed.url()]), fetcher=fetcher, client=redis_client, prefix=prefix,
                           options=settings.watch, enqueue=enqueue)
-        polls, _wait = watcher.tick()
+        polls, _wait = watcher.tick(wait_all=True)
+        watcher.close()
     finally:
         fetcher.close()
         app.close()
