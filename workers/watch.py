@@ -5,9 +5,11 @@ the ``scheduler`` service, ``newsmill run --watch`` embedded."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from types import FrameType
 
@@ -19,8 +21,9 @@ from newsmill.jobs import JobStore
 from newsmill.record import Source
 from newsmill.resources import Resources
 from newsmill.settings import Settings
-from newsmill.watch.interval import parse_duration
+from newsmill.watch.interval import format_duration, parse_duration
 from newsmill.watch.sources import SourceError, SourceList
+from newsmill.watch.state import WatchStore
 from newsmill.watch.watcher import Poll, Watcher
 from tasks.chains import enqueue_sources
 from workers.app import NewsmillApp, make_app
@@ -112,6 +115,36 @@ def run_watcher(sources: SourceList, settings: Settings, client: redis.Redis, *,
         app.close()
 
 
+def print_status(watched: SourceList, settings: Settings, client: redis.Redis, *, as_json: bool) -> bool:
+    """Each source's state as stored in Redis, one line (or JSON object) each; True if one is failing."""
+    store = WatchStore(client, settings.prefix, ttl=settings.watch.seen_window)
+    now = time.time()
+    failing = False
+    for source in watched.sources:
+        state = store.load(source.url)
+        failing = failing or state.last_status == "failed"
+        every = source.every if source.every is not None else settings.watch.every
+        if as_json:
+            click.echo(json.dumps({
+                "url": source.url, "every": every, "last_status": state.last_status or None,
+                "last_poll": state.last_poll or None, "next_due": state.next_due or None,
+                "failures": state.failures, "last_error": state.last_error or None,
+                "last_job": state.last_job or None, **state.counts}))
+            continue
+        if not state.last_poll:
+            click.echo(f"{source.url}  never polled  every {format_duration(every)}")
+            continue
+        due = state.next_due - now
+        line = (f"{source.url}  {state.last_status} {format_duration(round(now - state.last_poll))} ago  "
+                f"next {'in ' + format_duration(round(due)) if due >= 1 else 'now'}  every {format_duration(every)}  "
+                f"polls {state.counts['polls']} (304: {state.counts['not_modified']})  "
+                f"enqueued {state.counts['enqueued']}")
+        if state.last_status == "failed":
+            line += f"  failures {state.failures}: {state.last_error}"
+        click.echo(line)
+    return failing
+
+
 @click.command(epilog=EXIT_CODES_HELP, short_help="Poll feeds and sitemaps on an interval; enqueue new articles.",
                help="Poll SOURCES on an interval (--every, or each source's own from its file) and enqueue each "
                     "poll's new articles as a job for the workers, printing its id. Each article is enqueued "
@@ -125,14 +158,24 @@ def run_watcher(sources: SourceList, settings: Settings, client: redis.Redis, *,
 @click.option("--once", is_flag=True,
               help="Poll the sources that are due once, then exit (from cron or a workflow scheduler); exit "
                    "code 3 if one failed.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Print each source's state (last poll, next poll, failures, totals) and exit; exit code 3 if "
+                   "a source's last poll failed.")
+@click.option("--json", "as_json", is_flag=True, help="With --status: one JSON object per source.")
 @click.option("--broker", envvar="NEWSMILL_BROKER_URL", help="Celery broker URL (default: local Redis).")
-def watch(sources: tuple[str, ...], every: str | None, once: bool, broker: str | None) -> None:
+def watch(sources: tuple[str, ...], every: str | None, once: bool, show_status: bool, as_json: bool,
+          broker: str | None) -> None:
     if not sources:
         raise click.UsageError("name at least one source: a feed or sitemap URL, an .opml or a .toml file")
+    if as_json and not show_status:
+        raise click.UsageError("--json needs --status")
     settings = watch_settings(command_settings(command_environment(broker)), every)
     watched = source_list(sources)
-    configure_logging(log_format=settings.log_format, level=settings.log_level)
     client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=30)
+    if show_status:
+        failing = print_status(watched, settings, client, as_json=as_json)
+        raise SystemExit(int(ExitCode.FAILED if failing else ExitCode.OK))
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
     stop = threading.Event()
 
     def stop_watching(signum: int, frame: FrameType | None) -> None:

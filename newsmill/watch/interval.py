@@ -24,11 +24,16 @@ def parse_duration(text: str) -> float:
 
 
 def format_duration(seconds: float) -> str:
-    """``600`` → ``10m``: the shortest exact spelling in whole units, for messages."""
-    for unit in ("d", "h", "m"):
-        if seconds >= _UNITS[unit] and seconds % _UNITS[unit] == 0:
-            return f"{seconds / _UNITS[unit]:g}{unit}"
-    return f"{seconds:g}s"
+    """``600`` → ``10m``, ``5400`` → ``1h30m``: whole units largest first, as :func:`parse_duration` reads
+    them (a fraction of a second stays ``1.5s``)."""
+    if seconds != int(seconds) or seconds <= 0:
+        return f"{seconds:g}s"
+    left, parts = int(seconds), []
+    for unit in ("d", "h", "m", "s"):
+        count, left = divmod(left, int(_UNITS[unit]))
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
 
 
 def backoff(every: float, failures: int, cap: float) -> float:

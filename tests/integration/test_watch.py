@@ -233,6 +233,12 @@ def test_a_304_is_not_parsed(feed: GrowingFeed, watch_env: dict[str, str], redis
     assert [e["event"] for e in watch.events() if e["event"].startswith("watch.")] == [
         "watch.polled", "watch.not_modified"]
     assert len(watch.job_ids()) == 1
+    shown = subprocess.run([sys.executable, "-m", "workers.cli", "watch", feed.url(), "--status", "--json"],
+                           env=watch_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    [line] = [json.loads(text) for text in shown.stdout.splitlines()]
+    assert (line["last_status"], line["polls"], line["parses"], line["not_modified"], line["every"]) == (
+        "not_modified", 2, 1, 1, 600.0), line  # no --every here: the default
 
 
 def test_a_dead_feed_backs_off(site: Site, watch_env: dict[str, str], redis_client: redis.Redis, prefix: str,
@@ -263,6 +269,12 @@ def test_a_dead_feed_backs_off(site: Site, watch_env: dict[str, str], redis_clie
         wait = float(stored["next_due"]) - float(stored["last_poll"])
         assert wait == pytest.approx(4.0, abs=0.01), stored  # at the cap
         assert "parses" not in stored  # nothing was ever parsed
+    shown = subprocess.run([sys.executable, "-m", "workers.cli", "watch", broken, refused, "--status"],
+                           env=watch_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 3, shown  # a source is failing: a monitoring check can alert on it
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 2 and all(" failed " in line and "failures " in line for line in lines), lines
+    assert "http_5xx" in lines[0]
 
 
 def test_a_watcher_killed_mid_enqueue_finishes_that_job_once(
@@ -313,3 +325,20 @@ def test_run_watch_embedded_writes_each_new_article_once(feed: GrowingFeed, watc
     assert story_paths(records) == ["story/0", "story/1", "story/2"], (records, stderr)
     assert "2 new (job" in stderr and "1 new (job" in stderr
     assert feed.replies[304] >= 1
+
+
+def test_run_watch_stopped_by_sigterm_keeps_its_records(feed: GrowingFeed, watch_env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    """SIGTERM (or Ctrl-C) is how a `run --watch` ends: exit 0, the records written so far kept."""
+    env = {k: v for k, v in watch_env.items() if k not in ("NEWSMILL_BROKER_URL", "NEWSMILL_REDIS_URL")}
+    feed.add(0, 1)
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "workers.cli", "run", "--watch", feed.url(), "--every", "1s",
+                                "--workers", "1", "-o", str(out)], env=env, cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: len(read_jsonl(out)) >= 2, "the two records", timeout=90)
+    process.send_signal(signal.SIGTERM)
+    _stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "stopped watching" in stderr
+    assert story_paths(read_jsonl(out)) == ["story/0", "story/1"]

@@ -19,7 +19,9 @@ def test_durations() -> None:
     for bad in ("", "10", "10x", "m", "0s", "-5m", "10 minutes", "1h 30"):
         with pytest.raises(ValueError, match="not a duration"):
             parse_duration(bad)
-    assert [format_duration(s) for s in (600, 5400, 86400, 45, 1.5)] == ["10m", "90m", "1d", "45s", "1.5s"]
+    assert [format_duration(s) for s in (600, 5400, 86400, 45, 125, 1.5)] == [
+        "10m", "1h30m", "1d", "45s", "2m5s", "1.5s"]
+    assert all(parse_duration(format_duration(s)) == s for s in (1, 59, 61, 3599, 90061))
 
 
 def test_backoff_doubles_per_failure_up_to_the_cap_and_never_below_the_interval() -> None:
