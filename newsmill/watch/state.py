@@ -60,9 +60,19 @@ class Outcome:
     enqueued: int = 0
 
 
+# KEYS: the lock. ARGV: owner, milliseconds.
+_LOCK = """
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+
 class WatchStore:
     def __init__(self, client: redis.Redis, prefix: str, *, ttl: float) -> None:
         self._redis = client
+        self._lock = client.register_script(_LOCK)
         self._keys = Keys(prefix)
         self._ttl = max(1, int(ttl))
 
@@ -129,7 +139,9 @@ class WatchStore:
         pipe.execute()
 
     def lock(self, url: str, owner: str, seconds: float) -> bool:
-        return bool(self._redis.set(self._keys.watch_lock(url), owner, nx=True, px=max(1, int(seconds * 1000))))
+        """Take the source's poll lock, or take it over from ``owner``'s previous life (a watcher killed
+        mid-poll and restarted has the same owner name, and must not wait for its own lock to expire)."""
+        return bool(self._lock(keys=[self._keys.watch_lock(url)], args=[owner, max(1, int(seconds * 1000))]))
 
     def unlock(self, url: str, owner: str) -> None:
         key = self._keys.watch_lock(url)

@@ -12,12 +12,11 @@ source's validators are stored with the poll's outcome, after the enqueue, so a 
 from __future__ import annotations
 
 import contextlib
-import os
+import hashlib
 import random
 import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
@@ -74,7 +73,8 @@ class Watcher:
         self._seen = SeenUrls(client, prefix, window=options.seen_window)
         self._rng = rng or random.Random()
         self._clock = clock
-        self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        # The same on this host for the same sources, across restarts: see WatchStore.lock.
+        self.owner = f"{socket.gethostname()}:{_digest(' '.join(sources.arguments))}"
         self._due: dict[str, float] = {}
         self._known_poll: dict[str, float] = {}
         """The last poll of each source this watcher knows of (its own, or seen in the state)."""
@@ -188,7 +188,7 @@ class Watcher:
         """Poll ``source`` now (if no other watcher is polling it), record the outcome and schedule it."""
         url = source.url
         lock_for = self._fetcher.options.deadline + MAX_DEFERRAL_WAIT + 60.0
-        if not self._store.lock(url, self._owner, lock_for):
+        if not self._store.lock(url, self.owner, lock_for):
             wait = min(self.every(source), lock_for)
             with self._lock:
                 self._due[url] = self._clock() + wait
@@ -215,7 +215,7 @@ class Watcher:
             return result
         finally:
             with contextlib.suppress(redis.RedisError):  # else it expires
-                self._store.unlock(url, self._owner)
+                self._store.unlock(url, self.owner)
 
     def _poll(self, source: WatchedSource, state: SourceState) -> Poll:
         url = source.url
@@ -288,6 +288,10 @@ class Watcher:
                 raise DiscoveryError(f"{url}: still deferred by politeness after {waited:.0f}s")
             time.sleep(delay)
             waited += delay
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
 
 
 def _describe(exc: Exception) -> str:

@@ -281,7 +281,8 @@ def test_a_watcher_killed_mid_enqueue_finishes_that_job_once(
         feed: GrowingFeed, watch_env: dict[str, str], redis_client: redis.Redis, prefix: str, redis_url: str
         ) -> None:
     """The journal: a poll whose job was written down but only half enqueued (as a watcher killed between
-    the two would leave it) is finished under the same job id by the next watcher, each input once."""
+    the two would leave it) is finished under the same job id by the next watcher, each input once; the
+    dead watcher's poll lock does not hold up its successor, another watcher's does."""
     feed.add(0, 1, 2)
     settings = Settings.from_env(watch_env)
     app = make_app(settings)
@@ -291,6 +292,14 @@ def test_a_watcher_killed_mid_enqueue_finishes_that_job_once(
         urls = [feed.site.url(HOST, f"/story/{n}") for n in range(3)]
         assert enqueue("job-crashed", feed.url(), urls[:2]) == 2  # the part that went out before the kill
         WatchStore(redis_client, prefix, ttl=60).begin_enqueue(feed.url(), Pending("job-crashed", tuple(urls)))
+        watcher = Watcher(SourceList([feed.url()]), fetcher=fetcher, client=redis_client, prefix=prefix,
+                          options=settings.watch, enqueue=enqueue)
+        lock = Keys(prefix).watch_lock(feed.url())
+        redis_client.set(lock, "another-host:0123456789ab", px=60_000)  # another watcher is polling it
+        busy, _wait = watcher.tick(wait_all=True)
+        assert [poll.status for poll in busy] == ["busy"] and feed.replies == Counter()
+        # The killed watcher's own lock (same host, same sources): taken over at once, not waited out.
+        redis_client.set(lock, watcher.owner, px=60_000)
         watcher = Watcher(SourceList([feed.url()]), fetcher=fetcher, client=redis_client, prefix=prefix,
                           options=settings.watch, enqueue=enqueue)
         polls, _wait = watcher.tick(wait_all=True)
