@@ -123,6 +123,17 @@ class Keys:
         """A discovered URL, remembered across jobs for the seen window."""
         return f"{self.prefix}:seen:{url_digest}"
 
+    # Watched sources (``newsmill.watch``): one hash and one poll lock per source URL.
+
+    def watch_source(self, url: str) -> str:
+        """Hash: a watched feed's or sitemap's state (validators, next due time, failures, counters, the
+        poll being enqueued); see ``newsmill.watch.state``."""
+        return f"{self.prefix}:watch:{_digest(url)}"
+
+    def watch_lock(self, url: str) -> str:
+        """String: the watcher polling this source now (two watchers never poll one source at once)."""
+        return f"{self.prefix}:watch-lock:{_digest(url)}"
+
     # The near-duplicate index (``newsmill.enrich.dedupe.index``), under ``<prefix>:<index_name>:``.
 
     def dedup_exact(self, index_name: str, content_hash: str) -> str:

@@ -19,12 +19,13 @@ def stream_position(client: redis.Redis, keys: Keys) -> str:
 
 
 class JobRecordReader:
-    """Follows the result stream from a position and yields the records of one job as they arrive."""
+    """Follows the result stream from a position and yields the records of one job (``None``: of every
+    job, as ``run --watch`` wants) as they arrive."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, job_id: str, *, start: str = "0-0") -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, job_id: str | None, *, start: str = "0-0") -> None:
         self._redis = client
         self._stream = keys.stream()
-        self._job = job_id.encode()
+        self._job = job_id.encode() if job_id is not None else None
         self.position = start
 
     def poll(self, *, block_ms: int = 200, count: int = 500) -> Iterator[dict[str, Any]]:
@@ -36,5 +37,5 @@ class JobRecordReader:
         for _stream, entries in reply or ():
             for entry_id, fields in entries:
                 self.position = entry_id.decode()
-                if fields.get(b"job_id") == self._job:
+                if self._job is None or fields.get(b"job_id") == self._job:
                     yield json.loads(fields[b"record"])

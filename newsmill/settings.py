@@ -14,6 +14,8 @@ from newsmill.fetch.options import DEFAULT_USER_AGENT, FetchOptions
 from newsmill.fetch.ratelimit import parse_domain_rates
 from newsmill.fetch.resolver import build_resolver
 from newsmill.retry import RetryPolicy
+from newsmill.watch.interval import parse_duration
+from newsmill.watch.options import WatchOptions
 
 if TYPE_CHECKING:
     # Imported when a variable of theirs is set (see _stage_options): importing the stages' packages would
@@ -111,6 +113,17 @@ class _Env:
         self._bad(name, raw, "one of 1, true, yes, on, 0, false, no, off")
         return default
 
+    def duration(self, name: str, default: float) -> float:
+        """A duration like ``30s``, ``10m``, ``1h``, ``2d`` (a bare number is seconds), in seconds."""
+        raw = self._raw(name)
+        if raw is None:
+            return default
+        try:
+            return float(raw) if raw.replace(".", "", 1).isdigit() and float(raw) > 0 else parse_duration(raw)
+        except ValueError:
+            self._bad(name, raw, "a duration like 30s, 10m, 1h, 2d")
+            return default
+
     def any_set(self, *names: str) -> bool:
         return any(self._raw(name) is not None for name in names)
 
@@ -176,6 +189,8 @@ class Settings:
     task_granularity: str = "stage"
     """``stage``: one Celery task per stage; ``queue``: consecutive stages of one queue in one task."""
     fetch: FetchOptions = field(default_factory=FetchOptions)
+    watch: WatchOptions = field(default_factory=WatchOptions)
+    """How ``newsmill watch`` schedules its polls (``NEWSMILL_WATCH_*``)."""
     soft_time_limit: float = 120.0
     hard_time_limit: float = 180.0
     max_retries: int = 3
@@ -279,6 +294,16 @@ class Settings:
             max_connections=read.integer("NEWSMILL_FETCH_MAX_CONNECTIONS", FetchOptions.max_connections,
                                          minimum=1),
         )
+        watch = WatchOptions(
+            every=read.duration("NEWSMILL_WATCH_EVERY", WatchOptions.every),
+            jitter=read.number("NEWSMILL_WATCH_JITTER", WatchOptions.jitter),
+            max_backoff=read.duration("NEWSMILL_WATCH_MAX_BACKOFF", WatchOptions.max_backoff),
+            seen_window=read.duration("NEWSMILL_WATCH_SEEN_WINDOW", WatchOptions.seen_window),
+            concurrency=read.integer("NEWSMILL_WATCH_CONCURRENCY", WatchOptions.concurrency, minimum=1),
+        )
+        if watch.jitter >= 1:
+            read.problems.append(f"NEWSMILL_WATCH_JITTER={watch.jitter:g} is not valid: expected a fraction "
+                                 "from 0 to below 1 (0.1: each wait is 10 % longer or shorter at random)")
         maxlen = read.integer("NEWSMILL_STREAM_MAXLEN", 0, minimum=1)
         visibility = read.number("NEWSMILL_VISIBILITY_TIMEOUT", -1.0, above=True)
         settings = cls(
@@ -292,6 +317,7 @@ class Settings:
             task_granularity=read.choice("NEWSMILL_TASK_GRANULARITY", defaults.task_granularity,
                                          ("stage", "queue")),
             fetch=fetch,
+            watch=watch,
             soft_time_limit=read.number("NEWSMILL_SOFT_TIME_LIMIT", defaults.soft_time_limit),
             hard_time_limit=read.number("NEWSMILL_HARD_TIME_LIMIT", defaults.hard_time_limit, above=True),
             max_retries=read.integer("NEWSMILL_MAX_RETRIES", defaults.max_retries),

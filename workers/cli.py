@@ -11,6 +11,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,12 +31,16 @@ from newsmill.ledger import Ledger
 from newsmill.resources import Resources
 from newsmill.results import JobRecordReader, stream_position
 from newsmill.settings import Settings, mask_url
+from newsmill.watch.sources import SourceList
+from newsmill.watch.watcher import Poll
 from tasks.chains import enqueue_sources
 from workers.app import NewsmillApp, make_app
 from workers.command_settings import command_environment, command_settings
 from workers.errors import EXIT_CODES_HELP, Exit, ExitCode, NewsmillGroup
 from workers.flower import flower
 from workers.health import healthcheck
+from workers.logging import configure_logging
+from workers.watch import run_watcher, source_list, watch, watch_settings
 
 ENRICH_STAGES = tuple(REGISTRY)
 
@@ -348,16 +353,31 @@ def worker(queues: str, concurrency: int | None, pool: str | None, broker: str |
 @click.option("--log-file", type=click.Path(dir_okay=False), default=None,
               help="Keep the embedded workers' log here (default: kept only if the run fails).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Give up after SECONDS (exit code 4).")
+              help="Give up after SECONDS (exit code 4). With --watch: stop polling after SECONDS, write the "
+                   "records of what was enqueued, exit 0.")
+@click.option("--watch", "watching", is_flag=True,
+              help="Keep polling the feeds and sitemaps (INPUTS: URLs, .opml or .toml files; and --feed, "
+                   "--sitemap) and write each new article's record as it comes, until Ctrl-C (see newsmill "
+                   "watch).")
+@click.option("--every", default=None, metavar="DURATION",
+              help="With --watch: the interval between polls of a source (default: NEWSMILL_WATCH_EVERY or 10m).")
 def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ...], since: str | None,
         enrich: str | None, reprocess: bool, output: str, broker: str | None, cpu_workers: int | None,
-        log_file: str | None, timeout: float | None) -> None:
+        log_file: str | None, timeout: float | None, watching: bool, every: str | None) -> None:
     if not (inputs or feeds or sitemaps):
         raise click.UsageError("name at least one input, --feed or --sitemap")
+    if every is not None and not watching:
+        raise click.UsageError("--every needs --watch")
+    if watching and since:
+        raise click.UsageError("--since does not apply to --watch (every article a source lists is new once)")
     discovery = _discovery(feeds, sitemaps, since)
     variables = command_environment(broker, _choose_enrichment(enrich))
     settings = command_settings(variables)  # every setting checked before anything starts
-    job = _Job(inputs, discovery, reprocess, sources=_plan(inputs))  # so is every input
+    if watching:
+        watch_settings(settings, every)  # --every checked now
+        job: _Job | _Watch = _Watch(source_list([*inputs, *feeds, *sitemaps]), every)
+    else:
+        job = _Job(inputs, discovery, reprocess, sources=_plan(inputs))  # so is every input
     target = _Target.open(output)  # and -o: an unwritable file is known before anything starts
     out = target.jsonl
     # SIGTERM and SIGHUP end the run like Ctrl-C: through the finally blocks that stop what we started.
@@ -365,11 +385,16 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
     signal.signal(signal.SIGHUP, _interrupt)
     try:
         if broker:
-            counts = _run_job(job, settings, out, timeout=timeout, pool=None)
+            counts = _run_work(job, settings, out, timeout=timeout, pool=None)
         else:
             counts = _run_embedded(job, variables, out, cpu_workers=cpu_workers, log_file=log_file,
                                    timeout=timeout, scratch=target.scratch_files())
     except KeyboardInterrupt:
+        if isinstance(job, _Watch):
+            # Ctrl-C is how a watch ends: the records written so far are the result.
+            target.finish()
+            click.echo("stopped watching" + (f"; records: {output}" if output != "-" else ""), err=True)
+            raise SystemExit(int(ExitCode.OK)) from None
         # The records that arrived are kept in every format, as a JSONL -o keeps them as they arrive.
         kept = _keep_what_arrived(target, output)
         raise Exit("interrupted: stopped, and stopped everything this run started" + kept,
@@ -386,7 +411,15 @@ def run(inputs: tuple[str, ...], feeds: tuple[str, ...], sitemaps: tuple[str, ..
     target.finish()
     if output != "-":
         click.echo(f"records: {output}", err=True)
-    raise SystemExit(int(_finished_code(counts)))
+    raise SystemExit(int(_finished_code(counts)) if counts is not None else int(ExitCode.OK))
+
+
+@dataclass(frozen=True)
+class _Watch:
+    """What ``run --watch`` watches: its sources (checked), and ``--every``."""
+
+    sources: SourceList
+    every: str | None
 
 
 def _keep_what_arrived(target: _Target, output: str) -> str:
@@ -491,8 +524,8 @@ def _export_to(target: OutputFile, records: Iterable[dict[str, Any]], fmt: Forma
     return count
 
 
-def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_workers: int | None,
-                  log_file: str | None, timeout: float | None, scratch: list[Path]) -> JobCounts:
+def _run_embedded(job: _Job | _Watch, variables: dict[str, str], out: IO[str], *, cpu_workers: int | None,
+                  log_file: str | None, timeout: float | None, scratch: list[Path]) -> JobCounts | None:
     """The embedded run: everything it starts lives in one temporary folder and is watched by a lifeline
     (workers/lifeline.py), so nothing outlives this process, however it ends."""
     from workers.embedded import EmbeddedError, WorkerPool, embedded_server
@@ -515,7 +548,7 @@ def _run_embedded(job: _Job, variables: dict[str, str], out: IO[str], *, cpu_wor
             pool.start(env=env, cpu_concurrency=cpu_workers or settings.cpu_concurrency,
                        io_concurrency=settings.io_concurrency, log_file=log_path)
             try:
-                counts = _run_job(job, settings, out, timeout=timeout, pool=pool)
+                counts = _run_work(job, settings, out, timeout=timeout, pool=pool)
                 ok = True
             except KeyboardInterrupt:
                 interrupted = True  # asked to stop: not a failure whose log is worth keeping
@@ -553,6 +586,52 @@ def _keep_log(log_path: Path, log_file: str | None) -> Path | None:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _run_work(job: _Job | _Watch, settings: Settings, out: IO[str], *, timeout: float | None,
+              pool: Any) -> JobCounts | None:
+    if isinstance(job, _Watch):
+        _run_watch(job, watch_settings(settings, job.every), out, timeout=timeout, pool=pool)
+        return None
+    return _run_job(job, settings, out, timeout=timeout, pool=pool)
+
+
+def _run_watch(job: _Watch, settings: Settings, out: IO[str], *, timeout: float | None, pool: Any) -> None:
+    """Watch the sources and write every record delivered meanwhile, until interrupted (KeyboardInterrupt)
+    or, with ``timeout``, until then and the jobs enqueued so far are finished."""
+    # Standard output may be the records (-o -): the watcher's log goes to stderr, its warnings only (each
+    # poll with new articles or a failure is already a line of its own).
+    configure_logging(log_format=settings.log_format, level="WARNING", stream=sys.stderr)
+    client = _redis(settings)
+    keys = Keys(settings.prefix)
+    reader = JobRecordReader(client, keys, None, start=stream_position(client, keys))
+    jobs = JobStore(client, keys)
+    created: list[str] = []
+    stop = threading.Event()
+    deadline = time.monotonic() + timeout if timeout else None
+
+    def write_records() -> None:
+        for record in reader.poll(block_ms=50):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+        if pool is not None:
+            pool.check_alive()
+
+    def between(polls: list[Poll]) -> None:
+        for poll in polls:
+            if poll.job_id:
+                created.append(poll.job_id)
+                click.echo(f"{poll.url}: {poll.new} new (job {poll.job_id})", err=True)
+            elif poll.status == "failed":
+                click.echo(f"{poll.url}: failed ({poll.error}); next poll in {poll.next_in:.0f} s", err=True)
+        write_records()
+        if deadline is not None and time.monotonic() > deadline:
+            stop.set()
+
+    run_watcher(job.sources, settings, client, stop=stop, between=between)
+    while not all(jobs.counts(job_id).finished for job_id in created):
+        write_records()
+    write_records()
 
 
 def _run_job(job: _Job, settings: Settings, out: IO[str], *, timeout: float | None, pool: Any) -> JobCounts:
@@ -694,6 +773,7 @@ def current() -> None:
 
 main.add_command(flower)
 main.add_command(healthcheck)
+main.add_command(watch)
 
 if __name__ == "__main__":
     main()

@@ -190,6 +190,44 @@ def feed_article_links(fetcher: Fetcher, feed_url: str, since: datetime | None =
     return [entry.link for entry in entries if _recent(newest.get(canonical_article_url(entry.link)), since)]
 
 
+def listing_links(fetcher: Fetcher, fetched: Fetched, options: DiscoveryOptions | None = None) -> list[str]:
+    """The article URLs of a fetched feed or sitemap, told apart by its content (a watched source may be
+    either), canonical and each once, in listing order. A sitemap index's children are fetched (each
+    that fails is logged and skipped)."""
+    options = options or DiscoveryOptions()
+    data = fetched.body
+    if data.startswith(_GZIP):
+        data = gunzip_limited(data, fetcher.options.max_bytes)
+    head = data.lstrip()[:1]
+    raw: list[str] = []
+    if head not in (b"<", b"{") or _root_name(data) in ("urlset", "sitemapindex"):
+        entries = parse_sitemap(data)
+        raw = [page for page, when in entries.pages if _recent(when, options.since)]
+        for child, when in entries.sitemaps[:options.max_sitemaps]:
+            if not _recent(when, options.since):
+                continue
+            try:
+                raw += sitemap_links(fetcher, child, options)
+            except DiscoveryError as exc:
+                log.warning("discovery.sitemap_failed", url=child, error=str(exc))
+    else:
+        text = decode_html(data, declared_charset=fetched.charset)
+        raw = [entry.link for entry in feed_entries(text, fetched.url) if _recent(entry.published, options.since)]
+    links = (canonical_article_url(url) for url in raw)
+    return list(dict.fromkeys(link for link in links if link is not None))
+
+
+_ROOT = re.compile(rb"<!--.*?-->|<[?!][^>]*>|<([A-Za-z_][\w.:-]*)", re.S)
+
+
+def _root_name(data: bytes) -> str:
+    """The local name of the first element (without parsing the document: feedparser does that once)."""
+    for match in _ROOT.finditer(data, 0, 8192):
+        if match.group(1):
+            return match.group(1).decode("ascii", "replace").rsplit(":", 1)[-1].lower()
+    return ""
+
+
 def canonical_article_url(url: str) -> str | None:
     """courlan's verdict: the cleaned, normalised URL, or None for what is not a web page link."""
     checked = courlan.check_url(url, strict=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, NoReturn
 from urllib.parse import urlsplit
 
@@ -46,12 +46,16 @@ from newsmill.mediatypes import HTML_TYPES, media_type
 _SHORT_WAITS = 4
 """Short waits slept off in-thread for one slot before the fetch is deferred instead."""
 
-Kind = Literal["page", "feed", "sitemap"]
-ALLOWED_TYPES: dict[Kind, frozenset[str]] = {"page": HTML_TYPES, "feed": FEED_TYPES, "sitemap": SITEMAP_TYPES}
+Kind = Literal["page", "feed", "sitemap", "listing"]
+"""``listing``: a feed or a sitemap, told apart by its content (a watched source, see newsmill/watch)."""
+ALLOWED_TYPES: dict[Kind, frozenset[str]] = {"page": HTML_TYPES, "feed": FEED_TYPES, "sitemap": SITEMAP_TYPES,
+                                             "listing": FEED_TYPES | SITEMAP_TYPES}
 _ACCEPT: dict[Kind, str] = {
     "page": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
     "feed": "application/rss+xml,application/atom+xml,application/feed+json,application/xml;q=0.9,*/*;q=0.1",
     "sitemap": "application/xml,text/xml;q=0.9,*/*;q=0.1",
+    "listing": "application/rss+xml,application/atom+xml,application/feed+json,application/xml;q=0.9,"
+               "text/xml;q=0.9,*/*;q=0.1",
 }
 ROBOTS_MAX_REDIRECTS = 5
 ROBOTS_WAIT_SECONDS = 2.0
@@ -75,6 +79,8 @@ class Fetched:
     body: bytes
     charset: str | None
     media_type: str | None
+    validators: Validators = field(default_factory=Validators)
+    """The response's ETag and Last-Modified, for a caller that keeps them itself (a watched feed)."""
 
 
 @dataclass(frozen=True)
@@ -111,12 +117,15 @@ class Fetcher:
         self.client.close()
 
     def fetch(self, url: str, *, kind: Kind = "page", resume: Resume | None = None,
-              conditional: bool = False) -> Fetched:
+              conditional: bool = False, validators: Validators | None = None) -> Fetched:
         """Fetch ``url`` (from ``resume`` if a deferred attempt got further); raises ``Drop``,
-        ``Failure``, ``Retryable``, :class:`FetchDeferred` or ``Unchanged`` (``conditional`` only)."""
+        ``Failure``, ``Retryable``, :class:`FetchDeferred` or ``Unchanged`` (``conditional`` or
+        ``validators`` only). ``conditional``: with the validators stored for ``url``, storing the new
+        ones; ``validators``: with these, on every hop, storing nothing (the caller keeps them, and
+        stores them only once it has acted on the body)."""
         try:
             with deadline_scope(self.options.deadline):
-                return self._walk(url, kind, resume, conditional)
+                return self._walk(url, kind, resume, conditional, validators)
         except BlockedAddress as exc:
             raise Drop(taxonomy.BLOCKED_ADDRESS, str(exc)) from None
         except BodyError as exc:
@@ -124,7 +133,8 @@ class Fetcher:
         except httpx.RequestError as exc:
             raise transport_failure(exc) from exc
 
-    def _walk(self, start_url: str, kind: Kind, resume: Resume | None, conditional: bool) -> Fetched:
+    def _walk(self, start_url: str, kind: Kind, resume: Resume | None, conditional: bool,
+              given: Validators | None) -> Fetched:
         current = resume.url if resume else start_url
         hops = resume.hops if resume else 0
         held = resume if resume and resume.reserved else None
@@ -135,7 +145,7 @@ class Fetcher:
                 raise Drop(taxonomy.ROBOTS_DISALLOWED, f"robots.txt of {target.origin} disallows {target.url}")
             self._take_slot(target, hops, held, crawl_delay=rules.crawl_delay(self.agent))
             held = None
-            validators = self.validators.get(start_url) if conditional and hops == 0 else None
+            validators = given or (self.validators.get(start_url) if conditional and hops == 0 else None)
             headers = {"Accept": _ACCEPT[kind], **(validators.request_headers() if validators else {})}
             response = self._send(target.url, headers)
             try:
@@ -217,10 +227,11 @@ class Fetcher:
         marker = challenge.challenge_in_body(body, refused=False) if kind == "page" else None
         if marker is not None:
             raise Failure(taxonomy.CHALLENGE, f"{status}: {marker}")
+        validators = Validators(etag=response.headers.get("ETag"), last_modified=response.headers.get("Last-Modified"))
         if remember_for is not None:
-            self.validators.put(remember_for, Validators(etag=response.headers.get("ETag"),
-                                                         last_modified=response.headers.get("Last-Modified")))
-        return Fetched(url=str(response.url), body=body, charset=response.charset_encoding, media_type=declared)
+            self.validators.put(remember_for, validators)
+        return Fetched(url=str(response.url), body=body, charset=response.charset_encoding, media_type=declared,
+                       validators=validators)
 
     def _robots(self, target: _Target, hops: int, held: Resume | None) -> tuple[RobotsRules, Resume | None]:
         """The rules of ``target``'s origin, and the slot reservation still held (a robots.txt request

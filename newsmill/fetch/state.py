@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import redis
@@ -15,6 +16,8 @@ from newsmill.redistext import text
 
 VALIDATOR_TTL_SECONDS = 30 * 24 * 3600
 RESUME_TTL_SECONDS = 3600
+_BATCH = 1000
+"""Commands per Redis round trip when many URLs are looked up or remembered at once."""
 
 
 def _digest(text: str) -> str:
@@ -114,6 +117,7 @@ class SeenUrls:
     """Discovered URLs already enqueued by this job, or by any job within ``window`` seconds."""
 
     def __init__(self, client: redis.Redis, prefix: str, *, window: float, job_ttl: int = 7 * 24 * 3600) -> None:
+        self._redis = client
         self._script = client.register_script(_FIRST_SIGHT)
         self._keys = Keys(prefix)
         self._window = int(window)
@@ -124,3 +128,28 @@ class SeenUrls:
         canonical = canonical_url(url)
         keys = [self._keys.job_seen(job_id), self._keys.seen(_digest(canonical))]
         return bool(self._script(keys=keys, args=[canonical, self._window, self._job_ttl]))
+
+    def _key(self, url: str) -> str:
+        return self._keys.seen(_digest(canonical_url(url)))
+
+    def unseen(self, urls: Sequence[str]) -> list[str]:
+        """The ``urls`` no job enqueued within the window, in order; nothing is remembered (a watcher
+        remembers them with :meth:`remember` once they are enqueued, so a crash in between loses none)."""
+        known: list[int] = []
+        for start in range(0, len(urls), _BATCH):
+            pipe = self._redis.pipeline(transaction=False)
+            for url in urls[start:start + _BATCH]:
+                pipe.exists(self._key(url))
+            known += pipe.execute()
+        return [url for url, exists in zip(urls, known, strict=True) if not exists]
+
+    def remember(self, urls: Sequence[str]) -> None:
+        """Remember ``urls`` for the window from now: those already known start their window again, so a
+        URL a feed keeps listing is never forgotten while it is listed."""
+        if self._window <= 0:
+            return
+        for start in range(0, len(urls), _BATCH):
+            pipe = self._redis.pipeline(transaction=False)
+            for url in urls[start:start + _BATCH]:
+                pipe.set(self._key(url), "1", ex=self._window)
+            pipe.execute()

@@ -202,6 +202,9 @@ class LocalCompose:
         config = interpolate_tree(load_compose(compose_file), env_values)
         base = {"PATH": os.pathsep.join([*(str(d) for d in bin_dirs), os.environ.get("PATH", "")]),
                 "HOME": os.environ.get("HOME", "/tmp"), "LANG": "C.UTF-8", **image_env(dockerfile)}
+        if os.environ.get("PYTHONPATH"):
+            # A checkout under test that is not the installed one (a worktree): its code, not the other's.
+            base["PYTHONPATH"] = os.environ["PYTHONPATH"]
         local = cls(root=compose_file.parent, config=config, env_values=env_values, volume_root=volume_root,
                     base_env=base, bin_dirs=bin_dirs)
         for name, service in local.services().items():

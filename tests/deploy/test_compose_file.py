@@ -186,3 +186,23 @@ def test_workers_serve_metrics_on_the_compose_network_only(resolved: dict[str, A
         assert "9808" in services[name]["expose"] and "ports" not in services[name]
     for name in ("flower", "producer"):
         assert "NEWSMILL_METRICS_PORT" not in services[name]["environment"], name
+
+
+def test_the_scheduler_watches_a_mounted_sources_file(resolved: dict[str, Any]) -> None:
+    """scheduler: `newsmill watch` of a file on its read-only mount (shipped, parseable), the image's
+    worker healthcheck off (it is no worker), restarted, after a healthy Redis."""
+    from newsmill.watch.sources import read_sources
+
+    scheduler = resolved["services"]["scheduler"]
+    assert scheduler["command"][:2] == ["newsmill", "watch"]
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in scheduler["volumes"]}
+    watched = scheduler["command"][2]
+    mount = next(target for target in mounts if watched.startswith(target + "/"))
+    assert scheduler["volumes"][0].endswith(":ro")
+    shipped = COMPOSE.parent / mounts[mount] / watched.removeprefix(mount + "/")
+    assert read_sources([str(shipped)]) == []  # an example only: nothing is polled until the user adds sources
+    assert scheduler["healthcheck"] == {"disable": True}
+    assert scheduler["restart"] == "unless-stopped"
+    assert scheduler["depends_on"]["redis"]["condition"] == "service_healthy"
+    settings = Settings.from_env(scheduler["environment"])
+    assert settings.watch.every == 600 and settings.watch.max_backoff == 6 * 3600

@@ -7,6 +7,7 @@ repeats a command, a variable name or a queue name from the compose file, so a w
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 import redis
 
 from newsmill.keys import Keys
+from newsmill.testing.httpserver import HTTPTestServer, page
 from tests.conftest import ROOT, SEED, control_app, read_jsonl, validate_record
 from tests.deploy.compose_local import LocalCompose, dockerfile_healthcheck
 from tests.deploy.processes import ProcessGroup, http_ok, wait_until
@@ -149,3 +151,43 @@ def test_compose_services_process_the_seed_as_local_processes(
     client.close()
     anonymous.close()
     assert http_ok(flower_url + "/healthcheck") is False  # everything stopped
+
+
+def test_the_scheduler_polls_its_sources_file_through_the_fetch_guard(tmp_path: Path, group: ProcessGroup) -> None:
+    """redis and the scheduler as compose says, NEWSMILL_WATCH_DIR pointing at a sources.toml that names a
+    loopback feed: the scheduler polls it through the same SSRF guard as the workers (the compose file
+    allows no private address, so the poll is refused before anything is sent), records that in Redis,
+    and stops cleanly on SIGTERM."""
+    watch_dir = tmp_path / "watch"
+    watch_dir.mkdir()
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text(encoding="utf-8") + f"\nNEWSMILL_WATCH_DIR={watch_dir}\n",
+                        encoding="utf-8")
+    compose = LocalCompose.from_files(COMPOSE, env_file, volume_root=tmp_path / "volumes", dockerfile=DOCKERFILE,
+                                      bin_dirs=[Path(sys.executable).parent])
+    with HTTPTestServer() as server:
+        server.route("/rss.xml", page("<rss/>", content_type="application/rss+xml"))
+        feed = server.url("/rss.xml")
+        (watch_dir / "sources.toml").write_text(f'[[source]]\nurl = "{feed}"\nevery = "1m"\n', encoding="utf-8")
+        redis_service = compose.service("redis")
+        group.start("redis", redis_service.argv, redis_service.env)
+        scheduler = compose.service("scheduler")
+        client = redis.Redis.from_url(scheduler.env["NEWSMILL_REDIS_URL"])
+
+        def redis_up() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.ConnectionError:
+                return False
+
+        wait_until(redis_up, timeout=20, what="redis", group=group)
+        process = group.start("scheduler", scheduler.argv, scheduler.env)
+        state_key = Keys(scheduler.env["NEWSMILL_PREFIX"]).watch_source(feed)
+        wait_until(lambda: client.hget(state_key, "last_status") is not None, timeout=60,
+                   what="the scheduler's first poll", group=group)
+        state = {k.decode(): v.decode() for k, v in client.hgetall(state_key).items()}
+        assert state["last_status"] == "failed" and "blocked_address" in state["last_error"], state
+        assert server.requests == []  # refused before connecting
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0, group.logs()
+        client.close()

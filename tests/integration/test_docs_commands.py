@@ -123,6 +123,7 @@ def test_the_sh_blocks_run_as_written(tmp_path: Path, news_site: HTTPTestServer,
     assert [r["status"] for r in read_jsonl(where / "out.jsonl")] == ["ok", "ok"]  # the seed and the archive page
     assert len(read_jsonl(where / "urls.jsonl")) == 2
     assert len(read_jsonl(where / "feed.jsonl")) == 2 and len(read_jsonl(where / "sitemap.jsonl")) == 2
+    assert len(read_jsonl(where / "watched.jsonl")) == 2  # run --watch: the feed's two articles, once each
     delivered = read_jsonl(where / "articles.jsonl")
     assert sorted(r["source"]["kind"] for r in delivered) == ["file", "url", "url"], delivered
     # `newsmill export "$JOB" -o articles.parquet`: the job's records (the seed and two URLs), as Parquet.

@@ -42,6 +42,7 @@ LAYERS: tuple[Layer, ...] = (
     Layer(("newsmill.pipeline",)),  # the stages in order, and the rules around each one
     Layer(("newsmill.resources",)),  # one process's long-lived resources (Redis, fetcher, sinks)
     Layer(("newsmill.settings",)),  # every option, read once and checked; composes the stages' options
+    Layer(("newsmill.watch",)),  # polls feeds and sitemaps on a schedule; enqueues through a callback
     Layer(("newsmill.load", "newsmill.fetch", "newsmill.clean", "newsmill.extract", "newsmill.enrich",
            "newsmill.sinks"), independent=True),  # the stages, each usable on its own
     Layer(("newsmill.reconcile", "newsmill.ledger", "newsmill.bodies", "newsmill.jobs",
