@@ -5,7 +5,8 @@ extract, entities and places, from its human ground truth (title and main conten
 off the first paragraph as the cleaners do), so extraction changes do not move the numbers. A resolved
 mention is one (article, surface, GeoNames id) the places stage produced.
 
-- precision: of the produced mentions the fixture labels, the share labelled correct;
+- precision: of the produced mentions the fixture labels, the share labelled correct, overall and per
+  set (``tuning``: the articles the rules were written against; ``held-out``: labelled afterwards);
 - recall: over the articles whose missed places were labelled too, the produced correct mentions over
   every place mention the fixture knows there (labelled correct, whichever code version produced it,
   or labelled missed);
@@ -176,13 +177,20 @@ def main() -> None:
         return
 
     fixture_paths = [p for p in order if p.stem in fixture_articles]
-    result = score(list(run(fixture_paths)), labels, recall_articles)
+    found = list(run(fixture_paths))
+    result = score(found, labels, recall_articles)
     print(f"fixture: {len(labels)} labels over {len(fixture_articles)} articles "
           f"({len(recall_articles)} with their missed places labelled)")
     print(f"produced mentions in fixture articles: {result['produced']}  labelled correct {result['correct']}, "
           f"incorrect {result['incorrect']}, unlabelled {len(result['unlabelled'])}")
     print(f"precision {result['precision']:.3f}   recall {result['recall']:.3f} "
           f"({result['found']} of {result['truth']} place mentions in the recall articles)")
+    # The rules were tuned on the "tuning" articles; the "held-out" ones were labelled after, unseen.
+    for name in sorted({row.get("set", "tuning") for row in labels.values()}):
+        articles = {k[0] for k, row in labels.items() if row.get("set", "tuning") == name}
+        part = score([p for p in found if p.article in articles], labels, set())
+        print(f"  {name}: {len(articles)} articles, {part['produced']} produced, precision {part['precision']:.3f} "
+              f"({part['correct']} correct, {part['incorrect']} incorrect)")
     for title, keys in (("wrong", result["wrong"]), ("missed", result["missed"]),
                         ("unlabelled", result["unlabelled"])):
         for key in keys:

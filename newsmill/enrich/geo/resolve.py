@@ -4,12 +4,14 @@ A name often has several candidates (``Damascus``: Syria's capital, and towns in
 Each candidate scores
 
     log10(population)                          the prior: big places are mentioned more
-  + COUNTRY_WEIGHT × share of the article's country evidence that points at its country
+  + COUNTRY_WEIGHT × presence of its country in the article (its evidence over 3, at most 1)
   + QUALIFIER_WEIGHT  if its country or US state is named right after it ("Portland, Oregon")
   + STATE_NAMED_WEIGHT if its US state is named elsewhere in the article
 
-and the best one wins. Country evidence is counted twice: first from mentions that can only be in one
-country (``Raqqa``, ``Syria``, ``Oregon``), then from every mention as the first round resolved it, so an
+and the best one wins; a town :data:`NAMESAKE_RATIO` times smaller than the biggest candidate is not
+one unless its state or country is written after it (``Paris`` is not Paris, Texas, in a Houston
+story). Country evidence is counted twice: first from mentions that can only be in one country
+(``Raqqa``, ``Syria``, ``Oregon``), then from every mention as the first round resolved it, so an
 ambiguous name follows the places around it. The primary country is scored by :func:`primary_country`.
 
 What may be a place at all (issue 12: a wrong place misleads more than a missing one):
@@ -39,8 +41,9 @@ from newsmill.enrich.geo.names import is_first_name
 from newsmill.enrich.geo.normalise import place_key
 
 COUNTRY_WEIGHT = 1.5
-"""A unanimous country context is worth a 30× population prior: it picks the Syrian Damascus over the
-Maryland one, but no longer turns Paris into Paris, Texas because an article names many US places."""
+"""A country the article names three times or more is worth a 30× population prior: it picks the
+Syrian Damascus over the Maryland one, but no longer turns Paris into Paris, Texas because an article
+names many US places."""
 QUALIFIER_WEIGHT = 4.0
 """The state or country right after the name ("Springfield, Illinois") outweighs a 10,000× prior."""
 STATE_NAMED_WEIGHT = 1.5
@@ -48,6 +51,9 @@ STATE_NAMED_WEIGHT = 1.5
 EXONYM_MIN_POPULATION = 300_000
 UNSUPPORTED_MIN_POPULATION = 100_000
 MIN_COUNTRY_MENTIONS = 2
+NAMESAKE_RATIO = 30
+"""Paris, Texas (25,000) is 80 times smaller than Paris; Portland, Maine is 10 times smaller than
+Portland, Oregon and stays a candidate, for the article's context to decide."""
 """The article's country needs the dateline or this many mentions of it or of places in it."""
 _NAME = re.compile(r"[^\W\d_][\w .,'’()-]*")
 """Letters and the punctuation of names: not "Green ★" (a Michelin star)."""
@@ -148,7 +154,7 @@ class _Context:
         if place.kind == "admin1" and place.country_code == "US" and place.admin1:
             self.states.add(place.admin1)
 
-    def share(self, country: str) -> float:
+    def presence(self, country: str) -> float:
         # Presence, not share: an article that names Canada three times is about Canadian places too,
         # however often it names American ones (Vancouver, BC beside Toronto in an American gallery list).
         return min(1.0, self.countries.get(country, 0.0) / 3)
@@ -160,12 +166,24 @@ def _qualified(place: Place, qualifier: Sequence[Place]) -> bool:
 
 
 def _score(place: Place, context: _Context, qualifier: Sequence[Place]) -> float:
-    score = _prior(place) + COUNTRY_WEIGHT * context.share(place.country_code)
+    score = _prior(place) + COUNTRY_WEIGHT * context.presence(place.country_code)
     if _qualified(place, qualifier):
         score += QUALIFIER_WEIGHT
     elif place.kind == "city" and place.country_code == "US" and place.admin1 in context.states:
         score += STATE_NAMED_WEIGHT
     return score
+
+
+def _eligible(candidates: Sequence[Place], mention: Mention, qualifier: Sequence[Place]) -> Sequence[Place]:
+    """Without its state or country written after it, a name is not a town NAMESAKE_RATIO times smaller
+    than another place of that name: "Paris" in a Houston story is still Paris, France; "Paris, Texas"
+    is written so."""
+    if mention.dateline:
+        return candidates
+    biggest = max((place.population or 0) for place in candidates)
+    kept = [place for place in candidates if place.kind != "city" or _qualified(place, qualifier)
+            or (place.population or 0) * NAMESAKE_RATIO >= biggest]
+    return kept or candidates
 
 
 def _best(candidates: Sequence[Place], context: _Context, qualifier: Sequence[Place]) -> Place:
@@ -183,7 +201,8 @@ def resolve(index: GeoIndex, mentions: Iterable[Mention]) -> list[Resolved]:
             context.add(candidates[0], mention.count)
     resolved: list[Resolved] = []
     for _round in range(2):
-        resolved = [Resolved(m, _best(c, context, qualifiers[m])) for m, c, _q in looked_up]
+        resolved = [Resolved(m, _best(_eligible(c, m, qualifiers[m]), context, qualifiers[m]))
+                    for m, c, _q in looked_up]
         context = _Context()
         for item in resolved:
             context.add(item.place, item.mention.count)
