@@ -7,6 +7,8 @@ primary country are in :mod:`newsmill.enrich.geo.resolve`; the index in :mod:`ne
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,10 +17,12 @@ from pydantic import MISSING
 from newsmill import stage_version
 from newsmill.enrich.geo import GeoIndex, Mention, Resolved, data_version, primary_country, resolve, shared_index
 from newsmill.enrich.geo.index import GeoOptions
+from newsmill.enrich.geo.resolve import qualifier_places
 from newsmill.record import ArticleRecord, StageRun
 
 VERSION = stage_version("places")
 PLACE_LABELS = frozenset(("GPE", "LOC"))
+_QUALIFIER_WORDS = r"((?:[A-Z][\w'’.-]*\s?){1,3})"
 
 
 def warm_up(options: GeoOptions | None = None) -> None:
@@ -44,6 +48,38 @@ def mentions(record: ArticleRecord) -> list[Mention] | None:
     return found
 
 
+def with_qualifiers(mentions: list[Mention], text: str, index: GeoIndex) -> list[Mention]:
+    """Each mention with the country or US state the text writes right after it, if any.
+
+    The entity model splits ``Bristol, England`` and ``Aberdeen, Washington`` into two places; the
+    second says which Bristol and which Aberdeen.
+    """
+    out = []
+    for mention in mentions:
+        found = None
+        if not mention.dateline and mention.qualifier is None:
+            pattern = re.compile(rf"(?<!\w){re.escape(mention.text)},\s+{_QUALIFIER_WORDS}")
+            for match in pattern.finditer(text):
+                words = match.group(1).split()
+                for size in range(len(words), 0, -1):
+                    phrase = " ".join(words[:size]).rstrip(",")
+                    # "England." ends a sentence; "D.C." keeps its dots.
+                    found = next((c for c in (phrase.rstrip("."), phrase) if qualifier_places(index, c)), None)
+                    if found:
+                        break
+                if found:
+                    break
+        out.append(dataclasses.replace(mention, qualifier=found) if found else mention)
+    return out
+
+
+def with_word_flags(mentions: list[Mention], text: str) -> list[Mention]:
+    """Each one-word mention flagged when the text also writes it in lower case ("Mobile", "mobile")."""
+    words = set(re.findall(r"\b[a-z]+\b", text))
+    return [dataclasses.replace(m, also_a_word=True) if m.text.isalpha() and m.text.lower() in words else m
+            for m in mentions]
+
+
 def places_of(resolved: Iterable[Resolved]) -> list[dict[str, Any]]:
     """One entry per place: its GeoNames facts, the spellings the article used and how often."""
     merged: dict[int, dict[str, Any]] = {}
@@ -61,7 +97,9 @@ def enrich(record: ArticleRecord, index: GeoIndex | None = None) -> ArticleRecor
     places: list[dict[str, Any]] | None = None
     country: str | None = None
     if found is not None:
-        resolved = resolve(index or shared_index(), found)
+        chosen = index or shared_index()
+        text = f"{record.title or ''}\n\n{record.text or ''}"
+        resolved = resolve(chosen, with_word_flags(with_qualifiers(found, text, chosen), text))
         places, country = places_of(resolved), primary_country(resolved)
     tool = f"newsmill.enrich.geo; {data_version()}"
     run = StageRun(stage="enrich.places", version=f"{VERSION}; {data_version()}",

@@ -20,6 +20,7 @@ from newsmill.enrich.geo import (
     shared_index,
 )
 from newsmill.enrich.geo.index import build_index
+from newsmill.enrich.geo.names import is_first_name
 from newsmill.extract import extract
 from newsmill.record import ArticleRecord, Dateline, Document, Source, WorkItem
 from tests.conftest import SEED, validate_record
@@ -150,7 +151,7 @@ def test_shipped_index_is_current() -> None:
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("AI", []), ("LA", []), ("EU", []), ("UN", []), ("US", ["US"]), ("U.S.", ["US"]), ("UK", ["GB"]),
-    ("Ayr", ["GB"]), ("Nice", ["FR"])])
+    ("Glasgow", ["GB"]), ("Nice", ["FR"])])
 def test_initialisms_name_countries_or_nothing(name: str, expected: list[str]) -> None:
     """GeoNames lists `AI` among Ayr's alternate names and `EU` folds onto the town of Eu; an article's
     initialism is a country (or a US state) or no place at all, while a spelled-out name still resolves."""
@@ -164,3 +165,86 @@ def test_a_name_also_tagged_as_a_person_is_not_a_place() -> None:
         {"name": "Mary", "label": "GPE", "count": 1}, {"name": "Mary", "label": "PERSON", "count": 2},
         {"name": "Damascus", "label": "GPE", "count": 1}])
     assert [m.text for m in places.mentions(record) or []] == ["Damascus"]
+
+
+def resolved_names(*mentions: Mention) -> list[tuple[str, str]]:
+    return [(item.mention.text, item.place.country_code) for item in resolve(shared_index(), mentions)]
+
+
+@pytest.mark.parametrize("word", ["gras", "turkey", "masala", "new city", "Green ★", "Asia", "Africa", "Downtown"])
+def test_lower_case_words_symbols_and_continents_are_no_places(word: str) -> None:
+    """From WCXB dev pages: 'foie gras' became Grasse, 'turkey' (the meat) Turkey, 'Asia' a Philippine town."""
+    assert resolved_names(Mention(word), Mention("France"), Mention("Turkey")) == [("France", "FR"), ("Turkey", "TR")]
+
+
+def test_us_is_a_country_only_written_as_an_initialism() -> None:
+    """'About Us' is not the United States; 'US' is."""
+    assert resolved_names(Mention("Us")) == []
+    assert resolved_names(Mention("US")) == [("US", "US")]
+
+
+@pytest.mark.parametrize(("name", "place"), [("Brighton", "Brighton"), ("Frankfurt", "Frankfurt am Main"),
+                                             ("Torino", "Turin"), ("Mecca", "Makkah")])
+def test_alternate_names_reach_only_big_cities(name: str, place: str) -> None:
+    """GeoNames lists 'Brighton' for Beaver Falls, PA and 'Frankfurt' for Frankfort, KY; an alternate name
+    is taken only for a big city (an exonym), so these reach Brighton, Frankfurt, Turin and Makkah."""
+    assert [item.place.name for item in resolve(shared_index(), [Mention(name)])] == [place]
+
+
+@pytest.mark.parametrize("name", ["Nokia", "Enter", "Trino", "Delta Junction"])
+def test_a_small_town_alone_is_not_a_place(name: str) -> None:
+    """Words tagged GPE in tech pages ('Nokia', the Enter key, the Trino engine) are small towns in
+    GeoNames; with nothing else in their country they are not taken."""
+    assert resolved_names(Mention(name), Mention("US")) == [("US", "US")]
+
+
+def test_a_small_town_stands_with_its_country_or_state() -> None:
+    """Tilburg beside the Netherlands and Springdale beside Arkansas are kept; Springdale alone is not."""
+    assert ("Tilburg", "NL") in resolved_names(Mention("Tilburg"), Mention("Netherlands"))
+    found = resolve(shared_index(), [Mention("Springdale"), Mention("Arkansas")])
+    assert [(i.place.name, i.place.admin1) for i in found if i.mention.text == "Springdale"] == [("Springdale", "AR")]
+    assert resolved_names(Mention("Springdale"), Mention("US")) == [("US", "US")]
+
+
+@pytest.mark.parametrize("name", ["Charlotte", "Victoria", "Tyler"])
+def test_a_common_first_name_alone_is_not_a_place(name: str) -> None:
+    """'How Charlotte quickly filled her calendar': a lone first name is no city, however big."""
+    assert resolved_names(Mention(name)) == []
+    assert is_first_name(name)
+
+
+def test_a_first_name_with_its_country_is_a_place() -> None:
+    """'an Austin-based firm' in an article about American deals is Austin, Texas."""
+    found = resolve(shared_index(), [Mention("Austin"), Mention("United States", count=2)])
+    assert [(i.place.name, i.place.admin1) for i in found if i.mention.text == "Austin"] == [("Austin", "TX")]
+
+
+def test_a_word_the_article_also_writes_in_lower_case_needs_support() -> None:
+    """'Mobile' beside 'mobile apps' is no Mobile, Alabama, unless Alabama is named."""
+    record = ArticleRecord(id="g" * 24, job_id="job", source=ITEM.source, title="Tech in 2026",
+                           text="Talks on Mobile and AdTech. Build mobile apps in the US.",
+                           entities=[{"name": "Mobile", "label": "GPE", "count": 1},
+                                     {"name": "US", "label": "GPE", "count": 1}])
+    assert [p["name"] for p in places.enrich(record).places or []] == ["United States"]
+
+
+def test_the_state_or_country_written_after_a_name_picks_the_place() -> None:
+    """'Bristol, England' and 'Aberdeen, Washington' are split by the entity model; the text still says
+    which: Bristol in England, not Connecticut, and Aberdeen in Washington, not South Dakota."""
+    record = ArticleRecord(
+        id="h" * 24, job_id="job", source=ITEM.source,
+        text="Parr lives in Bristol, England. Friedlander (b. 1934, Aberdeen, Washington) and shows in "
+             "New York, Chicago and Los Angeles.",
+        entities=[{"name": n, "label": "GPE", "count": 1} for n in
+                  ("Bristol", "England", "Aberdeen", "Washington", "New York", "Chicago", "Los Angeles")])
+    found = {p["mentions"][0]: (p["country_code"], p["admin1"]) for p in places.enrich(record).places or []}
+    assert found["Bristol"][0] == "GB" and found["Aberdeen"] == ("US", "WA")
+
+
+def test_country_needs_several_mentions_or_the_dateline() -> None:
+    """One passing 'in the US' leaves the country null; two mentions or a dateline set it."""
+    index = shared_index()
+    usa = index.countries["US"]
+    assert primary_country([Resolved(Mention("US"), usa)]) is None
+    assert primary_country([Resolved(Mention("US", count=2), usa)]) == "US"
+    assert primary_country([Resolved(Mention("Aleppo", dateline=True), index.lookup("Aleppo")[0])]) == "SY"
