@@ -103,8 +103,12 @@ def run_block(script: str, *, cwd: Path, env: dict[str, str], timeout: float = 6
     return done.stdout + done.stderr
 
 
+POSTGRES_IN_DOCS = "postgresql://postgres@127.0.0.1:5432/news"
+"""The database the README's PostgreSQL recipe names; the test gives it a database of its own."""
+
+
 def test_the_sh_blocks_run_as_written(tmp_path: Path, news_site: HTTPTestServer, redis_url: str,
-                                      prefix: str) -> None:
+                                      prefix: str, postgres_url: str) -> None:
     where = sandbox(tmp_path, news_site)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSMILL_")}
     env.update({"NEWSMILL_FETCH_ALLOW_ADDRESSES": "127.0.0.1", "NEWSMILL_FETCH_RESOLVE": f"{HOST}=127.0.0.1",
@@ -117,8 +121,11 @@ def test_the_sh_blocks_run_as_written(tmp_path: Path, news_site: HTTPTestServer,
     for where_from, script in ran:
         script = script.replace(f"https://{HOST}", site_url(news_site))
         script = script.replace("redis://127.0.0.1:6379/0", redis_url)
+        script = script.replace(POSTGRES_IN_DOCS, postgres_url)
         output = run_block(script, cwd=where, env=env)
         assert "Traceback" not in output, f"{where_from}\n{output[-3000:]}"
+        if postgres_url in script:  # the PostgreSQL recipe: psql shows the seed's row
+            assert "Damascus: US-led coalition" in output and "| 351" in output, output[-2000:]
     # What the README's recipes promise, in the files they name.
     assert [r["status"] for r in read_jsonl(where / "out.jsonl")] == ["ok", "ok"]  # the seed and the archive page
     assert len(read_jsonl(where / "urls.jsonl")) == 2
