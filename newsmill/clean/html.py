@@ -18,6 +18,7 @@ from newsmill import __version__
 from newsmill.clean.authors import tidy_authors
 from newsmill.clean.hints import INPUT, hint_overrides, split_names
 from newsmill.clean.options import CleanOptions
+from newsmill.clean.pagedates import modified, published_source
 from newsmill.clean.pagetype import non_article_evidence
 from newsmill.clean.structured import json_ld_authors
 from newsmill.clean.title import reconcile_title
@@ -112,7 +113,7 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         raise Drop("no_content", "empty HTML")
     if options.drop_non_articles:
         # Before trafilatura: a page that says what it is needs no extraction to be judged.
-        evidence = non_article_evidence(doc.body, doc.url)
+        evidence = non_article_evidence(doc.body)
         if evidence:
             raise Drop("not_article", evidence)
     extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
@@ -150,6 +151,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         # trafilatura skips JSON-LD authors given as an @id reference and one-word names.
         authors, authors_from = tidy_authors(json_ld_authors(doc.body)), "json-ld"
 
+    published = _published(doc.body, extracted.date, options)
+    last_modified = modified(doc.body, published)
     record = ArticleRecord(
         id=doc.id,
         job_id=doc.item.job_id,
@@ -157,7 +160,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         url=doc.url or extracted.url or None,
         title=title,
         authors=authors,
-        published=_published(doc.body, extracted.date, options),
+        published=published,
+        modified=last_modified.value if last_modified else None,
         dateline=dateline,
         text=text,
         description=_squash(extracted.description),
@@ -171,8 +175,14 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         fields["authors"] = authors_from
     if record.url and not doc.url:
         fields["url"] = PRODUCER
-    if record.published and record.published != extracted.date:
-        fields["published"] = f"{PRODUCER}; time from page metadata"
+    if record.published:
+        # Say which metadata stated the day (htmldate's extensive search when none did), and whether the
+        # time came from the page's metadata.
+        stated_in = published_source(doc.body, record.published) or "htmldate search of the page"
+        timed = "; time from page metadata" if record.published != extracted.date else ""
+        fields["published"] = f"{PRODUCER} ({stated_in}){timed}"
+    if last_modified is not None:
+        fields["modified"] = f"page metadata ({last_modified.source})"
     if dateline is not None:
         fields["dateline"] = "newsmill.dateline"
     overrides = hint_overrides(doc.hints)
