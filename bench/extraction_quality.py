@@ -127,6 +127,8 @@ def main() -> None:
     unauthored = sum(1 for r in results if not r.truth.get("author"))
     misses["author"] = [f"{Path(r.page).name}: {list(r.authors)} ≠ {r.truth['author']!r}" for r in authored
                         if not (r.authors and first_name(r.authors[0]) == first_name(r.truth["author"]))]
+    misses["author"] += [f"{Path(r.page).name}: {list(r.authors)} spurious" for r in results
+                         if not r.truth.get("author") and r.authors]
     print(f"author  first name {author_hits}/{len(authored)} = {author_hits / len(authored):.3f}; "
           f"any author {found}/{len(authored)}; spurious {spurious}/{unauthored}")
 

@@ -15,12 +15,11 @@ import trafilatura
 from trafilatura.settings import Extractor
 
 from newsmill import __version__
-from newsmill.clean.authors import tidy_authors
-from newsmill.clean.hints import INPUT, hint_overrides, split_names
+from newsmill.clean.bylines import reconcile_authors
+from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.pagedates import modified, published_source
 from newsmill.clean.pagetype import non_article_evidence
-from newsmill.clean.structured import json_ld_authors
 from newsmill.clean.title import reconcile_title
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
@@ -145,11 +144,7 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     if len(text) < options.min_text_chars:
         raise Drop("too_short", f"{len(text)} characters of text, fewer than {options.min_text_chars}")
 
-    authors = tidy_authors(split_names(extracted.author)) if extracted.author else ()
-    authors_from = PRODUCER
-    if not authors:
-        # trafilatura skips JSON-LD authors given as an @id reference and one-word names.
-        authors, authors_from = tidy_authors(json_ld_authors(doc.body)), "json-ld"
+    authors, authors_from = reconcile_authors(extracted.author, html=doc.body)
 
     published = _published(doc.body, extracted.date, options)
     last_modified = modified(doc.body, published)
