@@ -47,6 +47,10 @@ _BYLINE_END = re.compile(r"\s*[•⋅·|]\s*")
 _BYLINE_WINDOW = 40_000
 _BYLINE_BLOCKS = 40
 _MAX_BYLINE_WORDS = 5
+# Lower-case words a name may hold ("Ana de la Cruz", "Erik van Vulpen"); any other word of a byline
+# name starts with a capital, which is what tells "By Ana Ruiz" from "By Tuesday the ferries ran".
+_PARTICLES = frozenset({"de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le", "bin",
+                        "al", "y", "e"})
 
 
 def _key(name: str) -> str:
@@ -88,8 +92,10 @@ def printed_byline(html: str) -> list[str]:
         match = _BYLINE.match(block)
         if match:
             name = tidy_author(_BYLINE_END.split(match.group(1))[0])
-            if name and len(name.split()) <= _MAX_BYLINE_WORDS:
-                return [name]
+            words = name.split() if name else []
+            if 0 < len(words) <= _MAX_BYLINE_WORDS and all(
+                    word[0].isupper() or word in _PARTICLES for word in words):
+                return [name] if name else []
     return []
 
 
