@@ -7,7 +7,7 @@ site itself for an author when the page's only "author" metadata names the publi
 
 - a name trafilatura reports is written as the page writes it, when one of the page's own sources
   (``meta[name=author]``, ``rel=author`` links, ``itemprop=author``, JSON-LD ``author``) spells the same
-  letters with punctuation;
+  letters with punctuation, or the page prints it with full stops after its initials or title;
 - when trafilatura reports none, ``meta[name=author]`` and then JSON-LD are read directly, and last the
   printed byline: a text block below the first ``<h1>`` that is nothing but ``By Name`` (``Written by``,
   ``Posted by``, ``Author:``), links and emphasis inside it joined. A whole block, not a phrase anywhere in
@@ -99,8 +99,19 @@ def printed_byline(html: str) -> list[str]:
     return []
 
 
-def _as_written(names: Iterable[str], spellings: dict[str, str]) -> list[str]:
-    return [spellings.get(_key(name), name) for name in names]
+def _printed_spelling(name: str, html: str) -> str:
+    """``name`` as the page prints it when the page adds only full stops to it (``Dr. Vahid Osman`` for
+    ``Dr Vahid Osman``, ``Justin C. Meserole``): the first such occurrence, else ``name``."""
+    tokens = name.split()
+    if len(tokens) < 2 or not any(len(token.rstrip(".")) <= 2 for token in tokens):
+        return name  # only short tokens (initials, "Dr") lose a full stop
+    pattern = r"(?<![\w.])" + r"\.?\s*".join(re.escape(token) for token in tokens) + r"\.?(?!\w)"
+    match = re.search(pattern, html)
+    return " ".join(match.group(0).split()) if match else name
+
+
+def _as_written(names: Iterable[str], spellings: dict[str, str], html: str) -> list[str]:
+    return [spellings.get(_key(name)) or _printed_spelling(name, html) for name in names]
 
 
 def reconcile_authors(extracted: str | None, *, html: str) -> tuple[tuple[str, ...], str]:
@@ -109,7 +120,7 @@ def reconcile_authors(extracted: str | None, *, html: str) -> tuple[tuple[str, .
     structured = json_ld_authors(html)
     spellings = {_key(name): name for name in (*marked_authors(html), *structured, *meta) if _key(name)}
     candidates: tuple[tuple[str, list[str]], ...] = (
-        ("trafilatura", _as_written(split_names(extracted), spellings) if extracted else []),
+        ("trafilatura", _as_written(split_names(extracted), spellings, html) if extracted else []),
         ("meta author", meta),
         # trafilatura skips JSON-LD authors given as an @id reference and one-word names.
         ("json-ld", structured),
