@@ -31,9 +31,11 @@ _META_AUTHOR = (
     re.compile(r'<meta[^>]+name=["\']author["\'][^>]*?content=["\']([^"\']+)["\']', re.IGNORECASE),
     re.compile(r'<meta[^>]+content=["\']([^"\']+)["\'][^>]*?name=["\']author["\']', re.IGNORECASE),
 )
+# Case-sensitive and starting with the attribute: searched for by that literal, ~20x faster than a
+# case-insensitive pattern starting at each <a; attribute names are lower case in practice.
 _MARKED_AUTHOR = (
-    re.compile(r'<a\b[^>]*\brel=["\'][^"\']*\bauthor\b[^"\']*["\'][^>]*>(.*?)</a\s*>', re.IGNORECASE | re.DOTALL),
-    re.compile(r'\bitemprop=["\']author["\'][^>]*>(.*?)</', re.IGNORECASE | re.DOTALL),
+    re.compile(r'rel=["\'][^"\'>]*\bauthor\b[^"\'>]*["\'][^>]*>(.*?)</a\s*>', re.DOTALL),
+    re.compile(r'itemprop=["\']author["\'][^>]*>(.*?)</', re.DOTALL),
 )
 _TAG = re.compile(r"<[^>]+>")
 _MAX_MARKED = 10
@@ -105,9 +107,12 @@ def _printed_spelling(name: str, html: str) -> str:
     tokens = name.split()
     if len(tokens) < 2 or not any(len(token.rstrip(".")) <= 2 for token in tokens):
         return name  # only short tokens (initials, "Dr") lose a full stop
-    pattern = r"(?<![\w.])" + r"\.?\s*".join(re.escape(token) for token in tokens) + r"\.?(?!\w)"
-    match = re.search(pattern, html)
-    return " ".join(match.group(0).split()) if match else name
+    pattern = re.compile(r"\.?\s*".join(re.escape(token) for token in tokens) + r"\.?(?!\w)")
+    for match in pattern.finditer(html):
+        # Checked here rather than by a lookbehind, which would keep re from searching for the literal.
+        if match.start() == 0 or not (html[match.start() - 1].isalnum() or html[match.start() - 1] == "."):
+            return " ".join(match.group(0).split())
+    return name
 
 
 def _as_written(names: Iterable[str], spellings: dict[str, str], html: str) -> list[str]:
@@ -118,16 +123,14 @@ def reconcile_authors(extracted: str | None, *, html: str) -> tuple[tuple[str, .
     """The article's authors and where they came from (``trafilatura``, ``meta author``, ``json-ld``)."""
     meta = meta_authors(html)
     structured = json_ld_authors(html)
-    spellings = {_key(name): name for name in (*marked_authors(html), *structured, *meta) if _key(name)}
-    candidates: tuple[tuple[str, list[str]], ...] = (
-        ("trafilatura", _as_written(split_names(extracted), spellings, html) if extracted else []),
-        ("meta author", meta),
-        # trafilatura skips JSON-LD authors given as an @id reference and one-word names.
-        ("json-ld", structured),
-        ("printed byline", printed_byline(html)),
-    )
-    for source, names in candidates:
+    if extracted:
+        spellings = {_key(name): name for name in (*marked_authors(html), *structured, *meta) if _key(name)}
+        authors = tidy_authors(_as_written(split_names(extracted), spellings, html))
+        if authors:
+            return authors, "trafilatura"
+    # trafilatura skips one-word names and JSON-LD authors given as an @id reference.
+    for source, names in (("meta author", meta), ("json-ld", structured)):
         authors = tidy_authors(names)
         if authors:
             return authors, source
-    return (), "trafilatura"
+    return tidy_authors(printed_byline(html)), "printed byline"

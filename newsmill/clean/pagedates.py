@@ -16,28 +16,52 @@ import re
 from datetime import date, datetime
 from typing import NamedTuple
 
-_VALUE = r'["\']([^"\']{10,40})["\']'
+_CONTENT = re.compile(r'\b(?:content|datetime)\s*=\s*["\']([^"\']{10,40})["\']')
 
 
-def _meta(key: str) -> tuple[re.Pattern[str], ...]:
-    """A ``<meta>`` tag naming ``key``, with its ``content`` after or before the name."""
-    name = rf'(?:property|name|itemprop)=["\']{re.escape(key)}["\']'
-    return (re.compile(rf"<meta[^>]+{name}[^>]*?content={_VALUE}", re.IGNORECASE),
-            re.compile(rf"<meta[^>]+content={_VALUE}[^>]*?{name}", re.IGNORECASE))
+class _Tag(NamedTuple):
+    """Tags whose attribute ``name`` (``property``, ``name`` or ``itemprop``) is ``key``: the value of
+    their ``content`` (or ``datetime``), in either attribute order."""
+
+    key: str
+
+    def finditer(self, html: str) -> list[str]:
+        values: list[str] = []
+        for quote in ('"', "'"):
+            needle = f"={quote}{self.key}{quote}"
+            start = html.find(needle)
+            while start != -1:
+                # The literal is searched for, not a pattern: a case-insensitive pattern over the whole
+                # page costs milliseconds, the tag around each hit microseconds.
+                opened, closed = html.rfind("<", 0, start), html.find(">", start)
+                if opened != -1 and closed != -1:
+                    match = _CONTENT.search(html, opened, closed)
+                    if match:
+                        values.append(match.group(1))
+                start = html.find(needle, start + 1)
+        return values
 
 
-_PUBLISHED_SOURCES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
-    ("JSON-LD datePublished", (re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"'),)),
-    ("article:published_time", _meta("article:published_time")),
-    ("microdata datePublished", (re.compile(r'itemprop=["\']datePublished["\'][^>]*?(?:content|datetime)='
-                                            + _VALUE, re.IGNORECASE),)),
+class _JsonKey(NamedTuple):
+    """A JSON-LD key's string values (read by pattern: blocks that do not parse are read too)."""
+
+    pattern: re.Pattern[str]
+
+    def finditer(self, html: str) -> list[str]:
+        return [match.group(1) for match in self.pattern.finditer(html)]
+
+
+_Source = tuple[str, tuple[_Tag | _JsonKey, ...]]
+_PUBLISHED_SOURCES: tuple[_Source, ...] = (
+    ("JSON-LD datePublished", (_JsonKey(re.compile(r'"datePublished"\s*:\s*"([^"]{10,40})"')),)),
+    ("article:published_time", (_Tag("article:published_time"),)),
+    ("microdata datePublished", (_Tag("datePublished"),)),
 )
-_MODIFIED_SOURCES: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...] = (
-    ("JSON-LD dateModified", (re.compile(r'"dateModified"\s*:\s*"([^"]{10,40})"'),)),
-    ("article:modified_time", _meta("article:modified_time")),
-    ("og:updated_time", _meta("og:updated_time")),
-    ("microdata dateModified", (re.compile(r'itemprop=["\']dateModified["\'][^>]*?(?:content|datetime)='
-                                           + _VALUE, re.IGNORECASE),)),
+_MODIFIED_SOURCES: tuple[_Source, ...] = (
+    ("JSON-LD dateModified", (_JsonKey(re.compile(r'"dateModified"\s*:\s*"([^"]{10,40})"')),)),
+    ("article:modified_time", (_Tag("article:modified_time"),)),
+    ("og:updated_time", (_Tag("og:updated_time"),)),
+    ("microdata dateModified", (_Tag("dateModified"),)),
 )
 
 
@@ -58,12 +82,12 @@ def _iso(raw: str) -> str | None:
     return stamp.isoformat() if ("T" in text or " " in text) else stamp.date().isoformat()
 
 
-def _stated(html: str, sources: tuple[tuple[str, tuple[re.Pattern[str], ...]], ...]) -> list[Stated]:
+def _stated(html: str, sources: tuple[_Source, ...]) -> list[Stated]:
     found: list[Stated] = []
-    for source, patterns in sources:
-        for pattern in patterns:
-            for match in pattern.finditer(html):
-                value = _iso(match.group(1))
+    for source, readers in sources:
+        for reader in readers:
+            for raw in reader.finditer(html):
+                value = _iso(raw)
                 if value is not None:
                     found.append(Stated(value, source))
     return found

@@ -40,8 +40,11 @@ NON_ARTICLE_TYPES = frozenset({
 NON_ARTICLE_OG_PREFIXES = ("product", "ebay-objects")
 _PRODUCT_TYPES = frozenset({"product", "productgroup"})
 _OFFER_TYPES = frozenset({"offer", "aggregateoffer"})
-_SHOP_CONTROL = re.compile(r"add[-_ ]?to[-_ ]?(?:cart|basket|bag)|addtocart|/cart/add", re.IGNORECASE)
-_DISCUSSION_ITEM = re.compile(r'itemtype\s*=\s*["\'][^"\']*/(?:Comment|Answer)["\']', re.IGNORECASE)
+# Matched against the lower-cased page, without IGNORECASE: a pattern that starts with a literal is
+# searched for that literal first, which IGNORECASE prevents (4 ms a page against 0.5).
+_SHOP_CONTROL = re.compile(r"add(?:[-_ ]?to[-_ ]?(?:cart|basket|bag)|tocart)")
+_CART_FORM = "/cart/add"
+_DISCUSSION_ITEM = re.compile(r'itemtype\s*=\s*["\'][^"\']*/(?:comment|answer)["\']')
 _MIN_SHOP_CONTROLS = 2
 _MIN_DISCUSSION_ITEMS = 2
 _CANONICAL = (
@@ -69,10 +72,11 @@ def is_home_page(url: str | None) -> bool:
 
 def _structural_evidence(html: str) -> str | None:
     """Evidence from the page's markup and address, for pages that make no article claim."""
-    controls = len(_SHOP_CONTROL.findall(html))
+    lowered = html.lower()
+    controls = len(_SHOP_CONTROL.findall(lowered)) + lowered.count(_CART_FORM)
     if controls >= _MIN_SHOP_CONTROLS:
         return f"it has {controls} add-to-cart controls and declares no article type"
-    items = len(_DISCUSSION_ITEM.findall(html))
+    items = len(_DISCUSSION_ITEM.findall(lowered))
     if items >= _MIN_DISCUSSION_ITEMS:
         return f"it marks up {items} comments or answers and declares no article type"
     address = _canonical_url(html)
