@@ -11,7 +11,9 @@ site itself for an author when the page's only "author" metadata names the publi
 - when trafilatura reports none, ``meta[name=author]`` and then JSON-LD are read directly, and last the
   printed byline: a text block below the first ``<h1>`` that is nothing but ``By Name`` (``Written by``,
   ``Posted by``, ``Author:``), links and emphasis inside it joined. A whole block, not a phrase anywhere in
-  the text: "by" inside a sentence is not a byline.
+  the text: "by" inside a sentence is not a byline; failing that, the first element below the ``<h1>``
+  whose class names an author or a byline (``post-author``, ``byline``; not a bio, an avatar or a
+  comment), when its whole text is a name.
 
 A byline that names the site or its team (``Supermove``, ``Podium Staff``) is kept: on the WCXB dev
 articles the ground truth counts it as the author more often than not.
@@ -44,6 +46,11 @@ _NOT_TEXT = re.compile(r"<(script|style|noscript|template|svg|button|nav|footer)
                        re.IGNORECASE | re.DOTALL)
 _INLINE = re.compile(r"</?(?:a|span|strong|em|b|i|u|small|font|abbr|time)\b[^>]*>", re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|written by|posted by|words by|author:?)\s*:?\s+([A-ZÀ-Þ].{2,59})$", re.IGNORECASE)
+_BYLINE_MARKUP = re.compile(r'<(\w+)\b[^>]*\bclass=["\']([^"\']*(?:author|byline)[^"\']*)["\'][^>]*>(.*?)</\1\s*>',
+                            re.IGNORECASE | re.DOTALL)
+# Classes of an author's bio, picture, social links or comments, which also say "author".
+_NOT_BYLINE_CLASSES = ("bio", "avatar", "comment", "img", "image", "photo", "social", "desc")
+_MAX_NAME_CHARS = 60
 _BYLINE_END = re.compile(r"\s*[•⋅·|]\s*")
 # How far below the headline a byline is looked for: characters of markup, and text blocks.
 _BYLINE_WINDOW = 40_000
@@ -81,8 +88,18 @@ def marked_authors(html: str) -> list[str]:
     return found
 
 
+def _name_in(text: str) -> str | None:
+    """The name a byline block's text consists of (up to a ``•``/``|`` separator), or None."""
+    name = tidy_author(_BYLINE_END.split(text)[0])
+    words = name.split() if name else []
+    if 0 < len(words) <= _MAX_BYLINE_WORDS and all(word[0].isupper() or word in _PARTICLES for word in words):
+        return name
+    return None
+
+
 def printed_byline(html: str) -> list[str]:
-    """The name in a ``By Name`` block just below the page's first ``<h1>``, or nothing."""
+    """The name in a ``By Name`` block just below the page's first ``<h1>``, else the name that is the
+    whole text of the first author-classed element there; or nothing."""
     headline = _H1.search(html)
     if headline is None:
         return []
@@ -93,11 +110,16 @@ def printed_byline(html: str) -> list[str]:
             break
         match = _BYLINE.match(block)
         if match:
-            name = tidy_author(_BYLINE_END.split(match.group(1))[0])
-            words = name.split() if name else []
-            if 0 < len(words) <= _MAX_BYLINE_WORDS and all(
-                    word[0].isupper() or word in _PARTICLES for word in words):
-                return [name] if name else []
+            name = _name_in(match.group(1))
+            return [name] if name else []
+    for match in _BYLINE_MARKUP.finditer(window):
+        if any(part in match.group(2).lower() for part in _NOT_BYLINE_CLASSES):
+            continue
+        text = " ".join(unescape(_TAG.sub(" ", _INLINE.sub("", match.group(3)))).split())
+        if text and len(text) <= _MAX_NAME_CHARS:
+            name = _name_in(text)
+            return [name] if name else []
+        return []
     return []
 
 

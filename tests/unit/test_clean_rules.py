@@ -99,6 +99,11 @@ def test_printed_byline_block() -> None:
     assert reconcile_authors(None, html=snippet("byline-printed")) == (("Ana María Ruiz",), "printed byline")
 
 
+def test_byline_markup_holding_only_a_name() -> None:
+    # The author's bio says "author" in its class too, but it is a sentence, not the byline.
+    assert reconcile_authors(None, html=snippet("byline-classed")) == (("Bence Kovács",), "printed byline")
+
+
 def test_by_inside_a_sentence_is_no_byline() -> None:
     assert printed_byline(snippet("byline-in-sentence")) == []
     assert reconcile_authors(None, html=snippet("byline-in-sentence"))[0] == ()
