@@ -6,7 +6,9 @@ Each page goes through the real load and clean stages; the script prints, per pa
 came out ``ok`` and how many were dropped for which reason, and then the two numbers that matter for
 the ``not_article`` rule: articles it dropped (must stay 0) and other pages it caught.
 
-    python bench/page_types.py [--corpus ../shared/corpus/wcxb-dev] [--workers 2]
+    python bench/page_types.py [--corpus ../shared/corpus/wcxb-dev] [--workers 2] [--half even|odd]
+
+``--half`` takes only the pages whose file number is even (or odd), to check a rule on the other half.
 """
 
 from __future__ import annotations
@@ -43,11 +45,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "wcxb-dev")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--half", choices=["even", "odd"], help="only pages whose file number is even (odd)")
     args = parser.parse_args()
+    if not (args.corpus / "ground-truth").is_dir():
+        parser.error(f"no ground-truth folder under {args.corpus}")
 
     labels: dict[str, str] = {}
     for truth in sorted((args.corpus / "ground-truth").glob("*.json")):
         page = args.corpus / "html" / f"{truth.stem}.html.gz"
+        if args.half and int(truth.stem) % 2 != (args.half == "odd"):
+            continue
         if page.exists():
             labels[str(page)] = json.loads(truth.read_text(encoding="utf-8"))["page_type"]
     with ProcessPoolExecutor(args.workers) as pool:

@@ -36,7 +36,7 @@ from newsmill.enrichment_fields import (
     Tone,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 SourceKind = Literal["url", "file", "jsonl", "warc", "feed", "sitemap", "unsupported"]
 """``unsupported``: a file found in a folder whose type newsmill does not read (its record is dropped)."""
@@ -181,6 +181,8 @@ class ArticleRecord(JsonShape):
     title: str | None = None
     authors: tuple[NonEmpty, ...] = ()
     published: Annotated[IsoDateTime | None, Field(description="ISO 8601 date or date-time.")] = None
+    modified: Annotated[IsoDateTime | None, Field(description="ISO 8601 date or date-time of the last change "
+                                                              "the page's metadata states.")] = None
     dateline: Dateline | None = None
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = None
     text: str | None = None

@@ -45,8 +45,8 @@ _ROLE_MODIFIERS = frozenset({
 })
 # Words that are labels or placeholders, never a name on their own.
 _NOT_NAMES = frozenset({"name", "author", "the author", "admin", "human", "staff", "editor", "editors",
-                        "unknown", "anonymous", "guest", "team", "by"})
-_SUFFIX_PUNCTUATION = " ,;:|•·-–—"
+                        "unknown", "anonymous", "guest", "team", "by", "undefined", "null", "none", "webmaster"})
+_SUFFIX_PUNCTUATION = " ,;:|•·-–—\"“”"
 
 
 def _is_date_part(word: str) -> bool:

@@ -15,6 +15,7 @@ INPUT = "input"
 _TEXT_FIELDS: dict[str, str] = {
     "title": "title",
     "published": "published",
+    "modified": "modified",
     "description": "description",
     "site_name": "site_name",
     "sitename": "site_name",

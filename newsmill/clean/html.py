@@ -9,18 +9,18 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime
-from html import unescape
 from typing import Any
 
 import trafilatura
 from trafilatura.settings import Extractor
 
 from newsmill import __version__
-from newsmill.clean.authors import tidy_authors
-from newsmill.clean.hints import INPUT, hint_overrides, split_names
+from newsmill.clean.bylines import reconcile_authors
+from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
+from newsmill.clean.pagedates import modified, published_source
 from newsmill.clean.pagetype import non_article_evidence
-from newsmill.clean.structured import json_ld_authors
+from newsmill.clean.title import reconcile_title
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
 from newsmill.text.dateline import split_dateline
@@ -39,11 +39,6 @@ _TIME_PATTERNS = (
     re.compile(r'<meta[^>]+content=["\']([^"\']{10,40})["\'][^>]*?(?:property|name|itemprop)='
                r'["\'](?:article:published_time|datePublished|pubdate|publishdate)["\']', re.IGNORECASE),
 )
-_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " • ")
-# By pattern, not lxml: a second full parse of the page (trafilatura keeps its tree to itself)
-# costs ~15x the pattern for the same first three headlines on 297 of 300 WCXB pages.
-_H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
@@ -66,68 +61,15 @@ def _body_chars(extracted: Any) -> int:
     return len(extracted.text.strip()) if extracted is not None and extracted.text else 0
 
 
-def _clean_title(title: str | None, site_name: str | None, options: CleanOptions) -> str | None:
-    """The page title without the site name that most sites append or prepend to it."""
-    if not title:
-        return None
-    title = " ".join(title.split())
-    if not (options.tidy_title and site_name):
-        return title
-    site = site_name.casefold()
-    for separator in _TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(separator)
-        if found and head and tail.strip().casefold() == site:
-            return head.strip()
-        head, found, tail = title.partition(separator)
-        if found and tail and head.strip().casefold() == site:
-            return tail.strip()
-    return title
-
-
 def _fold(text: str) -> str:
     return " ".join(text.translate(_QUOTES).split()).casefold()
 
 
-def _headlines(html: str) -> list[str]:
-    """The text of the page's first few ``<h1>`` elements."""
-    found = []
-    for match in _H1.finditer(html):
-        text = " ".join(unescape(_TAG.sub(" ", match.group(1))).split())
-        if text:
-            found.append(text)
-        if len(found) == 3:
-            break
-    return found
-
-
-def _prefer_headline(title: str | None, site_name: str | None, html: str) -> str | None:
-    """The visible ``<h1>`` headline when the metadata title is that headline plus decoration.
-
-    Metadata titles often carry a suffix the site name check misses (``Story | Brand®``), or
-    straight quotes where the headline has typographic ones. The headline is what readers see, so
-    it wins when the title only adds a separated part to it or differs in quotes and case. An
-    ``<h1>`` that is the site's name (a logo) must not replace ``Site | The story``.
-    """
-    if not title:
-        return title
-    folded = _fold(title)
-    site = _fold(site_name or "")
-    for headline in _headlines(html):
-        head = _fold(headline)
-        if head == folded:
-            return headline
-        if len(head) < 10 or head == site:
-            continue
-        for separator in _TITLE_SEPARATORS:
-            sep = _fold(separator.strip())
-            if folded.startswith(f"{head} {sep} ") or folded.endswith(f" {sep} {head}"):
-                return headline
-    return title
-
-
-def _title(title: str | None, site_name: str | None, html: str, options: CleanOptions) -> str | None:
-    title = _clean_title(title, site_name, options)
-    return _prefer_headline(title, site_name, html) if options.tidy_title else title
+def _title(extracted: Any, site_name: str | None, doc: Document, options: CleanOptions) -> str | None:
+    title = extracted.title
+    if not options.tidy_title:
+        return " ".join(title.split()) if title else None
+    return reconcile_title(title, html=doc.body, url=doc.url or extracted.url, site_name=site_name)
 
 
 def _published(html: str, date: str | None, options: CleanOptions) -> str | None:
@@ -185,7 +127,7 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     if extracted is None or not extracted.text or not extracted.text.strip():
         raise Drop("no_content", "trafilatura found no article body")
     site_name = _squash(extracted.sitename)
-    title = _title(extracted.title, site_name, doc.body, options)
+    title = _title(extracted, site_name, doc, options)
     # trafilatura's text has one paragraph (or heading, or list item) per line.
     paragraphs = line_paragraphs(extracted.text)
     # trafilatura often keeps the headline as the body's first line; it is the title, not text, and
@@ -202,12 +144,10 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     if len(text) < options.min_text_chars:
         raise Drop("too_short", f"{len(text)} characters of text, fewer than {options.min_text_chars}")
 
-    authors = tidy_authors(split_names(extracted.author)) if extracted.author else ()
-    authors_from = PRODUCER
-    if not authors:
-        # trafilatura skips JSON-LD authors given as an @id reference and one-word names.
-        authors, authors_from = tidy_authors(json_ld_authors(doc.body)), "json-ld"
+    authors, authors_from = reconcile_authors(extracted.author, html=doc.body)
 
+    published = _published(doc.body, extracted.date, options)
+    last_modified = modified(doc.body, published)
     record = ArticleRecord(
         id=doc.id,
         job_id=doc.item.job_id,
@@ -215,7 +155,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         url=doc.url or extracted.url or None,
         title=title,
         authors=authors,
-        published=_published(doc.body, extracted.date, options),
+        published=published,
+        modified=last_modified.value if last_modified else None,
         dateline=dateline,
         text=text,
         description=_squash(extracted.description),
@@ -229,8 +170,14 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         fields["authors"] = authors_from
     if record.url and not doc.url:
         fields["url"] = PRODUCER
-    if record.published and record.published != extracted.date:
-        fields["published"] = f"{PRODUCER}; time from page metadata"
+    if record.published:
+        # Say which metadata stated the day (htmldate's extensive search when none did), and whether the
+        # time came from the page's metadata.
+        stated_in = published_source(doc.body, record.published) or "htmldate search of the page"
+        timed = "; time from page metadata" if record.published != extracted.date else ""
+        fields["published"] = f"{PRODUCER} ({stated_in}){timed}"
+    if last_modified is not None:
+        fields["modified"] = f"page metadata ({last_modified.source})"
     if dateline is not None:
         fields["dateline"] = "newsmill.dateline"
     overrides = hint_overrides(doc.hints)

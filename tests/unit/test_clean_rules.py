@@ -1,0 +1,135 @@
+"""Each rule of the clean stage's metadata reconciliation on a small snippet modelled on real pages
+(tests/fixtures/clean/snippets): the headline from <title>/og:title/JSON-LD/<h1>, published and
+modified with their sources, bylines from their several sources, and the structural not_article evidence."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from newsmill.clean import clean
+from newsmill.clean.bylines import printed_byline, reconcile_authors
+from newsmill.clean.pagedates import Stated, modified, published_source
+from newsmill.clean.pagetype import non_article_evidence
+from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
+from tests.unit.test_clean_html import PARAGRAPHS, html_doc
+
+SNIPPETS = Path(__file__).resolve().parents[1] / "fixtures" / "clean" / "snippets"
+
+
+def snippet(name: str) -> str:
+    return (SNIPPETS / f"{name}.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "title", "url", "site_name", "expected"), [
+    # The <h1> is the <title> without its site-name segment.
+    ("title-site-suffix", "Gym Workouts for Beginners — Strength Training - Gold's Gym", None, "Gold's Gym",
+     "Gym Workouts for Beginners — Strength Training"),
+    # No <h1>: the segment that spells the domain is the site's name.
+    ("title-domain-suffix", "Composting at Home - Green Bin Guides", "https://www.greenbinguides.com/compost",
+     None, "Composting at Home"),
+    # The metadata reworded the visible headline; the logo <h1> (one word, the site) is not the headline,
+    # and markup inside a word does not split it.
+    ("title-h1-reworded", "Using Machine Learning To Personalize Shopping Experiences", None, "Shopco",
+     "How Machine Learning Personalizes Ecommerce Shopping Experiences"),
+    # A pull quote in an <h1> shares one word with the title: not the headline.
+    ("title-h1-unrelated", "What do people love about Rust? | Rust Blog", None, "Rust Blog",
+     "What do people love about Rust?"),
+    # An all-capitals <h1> is a styled label, not the headline reworded.
+    ("title-h1-label", "GAAP Compliance: Applying Accounting Best Practices To Your Business", None, None,
+     "GAAP Compliance: Applying Accounting Best Practices To Your Business"),
+    # An <h1> that only puts a date before the og:title.
+    ("title-h1-dated", "Preparing a transition in Debusine | Colin's blog", None, None,
+     "Preparing a transition in Debusine"),
+    # The JSON-LD headline confirms an <h1> that the <title> does not.
+    ("title-jsonld-headline", "Best Health Insurance Companies 2025 - Top 25 Ranked by Market Share", None, None,
+     "List of Top Health Insurance Companies in the USA: Finding the Right Coverage"),
+])
+def test_headline_reconciled(name: str, title: str, url: str | None, site_name: str | None, expected: str) -> None:
+    assert reconcile_title(title, html=snippet(name), url=url, site_name=site_name) == expected
+
+
+def test_site_name_segments_at_either_end() -> None:
+    keys = site_keys("Example News", "https://www.example-news.org/world/1")
+    assert strip_site_name("Example News | Talks resume", keys) == "Talks resume"
+    assert strip_site_name("Talks resume - example-news.org", keys) == "Talks resume"
+    # A segment that is not the site stays, and the title is never emptied.
+    assert strip_site_name("Talks resume | Opinion", keys) == "Talks resume | Opinion"
+    assert strip_site_name("Example News", keys) == "Example News"
+
+
+def test_published_and_modified_with_their_sources() -> None:
+    html = snippet("dates-published-modified")
+    assert published_source(html, "2024-09-06T13:12:36+00:00") == "JSON-LD datePublished"
+    assert published_source(html, "2023-01-01") is None  # htmldate found it elsewhere
+    assert modified(html, "2024-09-06T13:12:36+00:00") == Stated("2025-11-14T08:00:00+00:00", "JSON-LD dateModified")
+
+
+def test_modified_before_published_is_ignored() -> None:
+    assert modified(snippet("dates-modified-before-published"), "2025-03-05") == \
+        Stated("2025-03-07T10:00:00+00:00", "og:updated_time")
+
+
+def test_clean_records_modified_and_says_where_both_came_from() -> None:
+    page = (f'<html><head><title>Talks resume</title>{snippet("dates-published-modified")[12:-28]}</head>'
+            f'<body><article><h1>Talks resume</h1>{"".join(f"<p>{p}</p>" for p in PARAGRAPHS)}</article>'
+            "</body></html>")
+    record = clean(html_doc(page, url="https://news.example.org/2024/09/06/talks"))
+    assert record.published is not None and record.published.startswith("2024-09-06")
+    assert record.modified == "2025-11-14T08:00:00+00:00"
+    fields = record.provenance[-1].fields
+    assert "JSON-LD datePublished" in fields["published"]
+    assert fields["modified"] == "page metadata (JSON-LD dateModified)"
+
+
+def test_byline_spelt_as_the_page_spells_it() -> None:
+    # trafilatura drops the full stop of the initial; the page's rel=author link and meta keep it.
+    assert reconcile_authors("Christopher S Penn", html=snippet("byline-initials")) == \
+        (("Christopher S. Penn",), "trafilatura")
+
+
+def test_one_word_meta_author_when_trafilatura_has_none() -> None:
+    html = '<html><head><meta name="author" content="Zach"></head><body></body></html>'
+    assert reconcile_authors(None, html=html) == (("Zach",), "meta author")
+
+
+def test_printed_byline_block() -> None:
+    assert reconcile_authors(None, html=snippet("byline-printed")) == (("Ana María Ruiz",), "printed byline")
+
+
+def test_byline_markup_holding_only_a_name() -> None:
+    # The author's bio says "author" in its class too, but it is a sentence, not the byline.
+    assert reconcile_authors(None, html=snippet("byline-classed")) == (("Bence Kovács",), "printed byline")
+
+
+def test_by_inside_a_sentence_is_no_byline() -> None:
+    assert printed_byline(snippet("byline-in-sentence")) == []
+    assert reconcile_authors(None, html=snippet("byline-in-sentence"))[0] == ()
+
+
+@pytest.mark.parametrize(("name", "evidence"), [
+    ("pagetype-shop", "add-to-cart controls"),
+    ("pagetype-discussion", "comments or answers"),
+    ("pagetype-home", "home page of makers.example.com"),
+])
+def test_structural_non_article_evidence(name: str, evidence: str) -> None:
+    found = non_article_evidence(snippet(name))
+    assert found is not None and evidence in found
+
+
+@pytest.mark.parametrize("claim", [
+    '<meta property="og:type" content="article">',
+    '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Trail running shoes"}</script>',
+])
+def test_an_article_claim_outweighs_structural_evidence(claim: str) -> None:
+    for name in ("pagetype-shop", "pagetype-discussion", "pagetype-home"):
+        html = re.sub(r'<meta property="og:type"[^>]*>', "", snippet(name))
+        assert non_article_evidence(html.replace("</head>", f"{claim}</head>")) is None
+
+
+def test_a_dated_home_page_is_not_judged_by_its_address() -> None:
+    html = snippet("pagetype-home").replace(
+        "</head>", '<meta property="article:published_time" content="2025-01-02T10:00:00Z"></head>')
+    assert non_article_evidence(html) is None
