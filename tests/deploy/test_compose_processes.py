@@ -31,6 +31,16 @@ SEED_TITLE = "Damascus: US-led coalition won’t succeed to establish de facto s
 CPU_REPLICAS = 2
 
 
+def _wait_for_redis(client: redis.Redis, group: ProcessGroup) -> None:
+    def redis_up() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    wait_until(redis_up, timeout=20, what="redis", group=group)
+
+
 @pytest.fixture()
 def compose(tmp_path: Path) -> LocalCompose:
     return LocalCompose.from_files(COMPOSE, ENV_EXAMPLE, volume_root=tmp_path / "volumes", dockerfile=DOCKERFILE,
@@ -65,13 +75,7 @@ def test_compose_services_process_the_seed_as_local_processes(
     password = client.connection_pool.connection_kwargs["password"]
     assert password, "the broker URL must carry the password"
 
-    def redis_up() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    wait_until(redis_up, timeout=20, what="redis", group=group)
+    _wait_for_redis(client, group)
     # The options the compose file gives the server are in force: auth, AOF every second, no eviction.
     assert client.config_get("appendonly")["appendonly"] == "yes"
     assert client.config_get("appendfsync")["appendfsync"] == "everysec"
@@ -174,13 +178,7 @@ def test_the_scheduler_polls_its_sources_file_through_the_fetch_guard(tmp_path: 
         scheduler = compose.service("scheduler")
         client = redis.Redis.from_url(scheduler.env["NEWSMILL_REDIS_URL"])
 
-        def redis_up() -> bool:
-            try:
-                return bool(client.ping())
-            except redis.ConnectionError:
-                return False
-
-        wait_until(redis_up, timeout=20, what="redis", group=group)
+        _wait_for_redis(client, group)
         process = group.start("scheduler", scheduler.argv, scheduler.env)
         state_key = Keys(scheduler.env["NEWSMILL_PREFIX"]).watch_source(feed)
         wait_until(lambda: client.hget(state_key, "last_status") is not None, timeout=60,
