@@ -28,10 +28,6 @@ _AUTHORED_TYPES = ARTICLE_TYPES | {"webpage", "itempage"}
 _JSON_LD = re.compile(r"<script[^>]+application/ld\+json[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _ITEMTYPE = re.compile(r'itemtype\s*=\s*["\']([^"\']+)["\']', re.IGNORECASE)
 _TYPE_VALUE = re.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
-_OG_TYPE = (
-    re.compile(r'<meta[^>]+property=["\']og:type["\'][^>]*?content=["\']([^"\']*)["\']', re.IGNORECASE),
-    re.compile(r'<meta[^>]+content=["\']([^"\']*)["\'][^>]*?property=["\']og:type["\']', re.IGNORECASE),
-)
 # A JSON-LD block larger than this is not parsed (its @type values are still read by pattern).
 _MAX_JSON_LD_CHARS = 1_000_000
 
@@ -128,12 +124,28 @@ def json_ld_types(html: str) -> set[str]:
     return types
 
 
-def og_type(html: str) -> str | None:
-    for pattern in _OG_TYPE:
+@functools.cache
+def _meta_patterns(attribute: str, key: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    name, value = re.escape(attribute), re.escape(key)
+    return (
+        re.compile(rf'<meta[^>]+{name}=["\']{value}["\'][^>]*?content=["\']([^"\']*)["\']', re.IGNORECASE),
+        re.compile(rf'<meta[^>]+content=["\']([^"\']*)["\'][^>]*?{name}=["\']{value}["\']', re.IGNORECASE),
+    )
+
+
+def meta_content(html: str, attribute: str, key: str) -> str | None:
+    """The ``content`` of the page's first ``<meta attribute="key">`` (either attribute order), as
+    written (entities not undone); ``None`` when there is none."""
+    for pattern in _meta_patterns(attribute, key):
         match = pattern.search(html)
         if match:
-            return " ".join(match.group(1).split()).casefold() or None
+            return match.group(1)
     return None
+
+
+def og_type(html: str) -> str | None:
+    content = meta_content(html, "property", "og:type")
+    return " ".join(content.split()).casefold() or None if content else None
 
 
 def _author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> Iterator[str]:

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from html import unescape
 from urllib.parse import urlsplit
 
+from newsmill.clean.structured import meta_content
+
 SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ", " • ", " ⋆ ", " : ")
 _MAX_HEADLINES = 5
 _H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1\s*>", re.IGNORECASE | re.DOTALL)
@@ -30,10 +32,6 @@ _TAG = re.compile(r"<[^>]+>")
 # Inline markup inside a word (``C<span>ycle</span>``) joins, other tags separate words.
 _INLINE_TAG = re.compile(r"</?(?:span|em|strong|b|i|u|a|mark|small|sup|sub|font)\b[^>]*>", re.IGNORECASE)
 _TITLE_TAG = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
-_OG_TITLE = (
-    re.compile(r'<meta[^>]+property=["\']og:title["\'][^>]*?content=["\']([^"\']*)["\']', re.IGNORECASE),
-    re.compile(r'<meta[^>]+content=["\']([^"\']*)["\'][^>]*?property=["\']og:title["\']', re.IGNORECASE),
-)
 _HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\]|\\.){1,500})"')
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 _WORD = re.compile(r"\w+")
@@ -137,11 +135,9 @@ def metadata_titles(html: str) -> list[str]:
     match = _TITLE_TAG.search(html)
     if match:
         found.append(" ".join(unescape(_TAG.sub(" ", match.group(1))).split()))
-    for pattern in _OG_TITLE:
-        match = pattern.search(html)
-        if match:
-            found.append(" ".join(unescape(match.group(1)).split()))
-            break
+    og_title = meta_content(html, "property", "og:title")
+    if og_title is not None:
+        found.append(" ".join(unescape(og_title).split()))
     found.extend(json_ld_headlines(html))
     return [text for text in found if text]
 
