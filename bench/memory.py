@@ -5,7 +5,9 @@
    distinct names when N exceeds the corpus, so every one runs every stage). The resident memory of
    the cpu worker's parent and of each pool process (RSS, and USS: what it alone holds) is printed every
    250 delivered records, with the pool processes' ids, so a recycled process
-   (``worker_max_tasks_per_child``) shows as a new id.
+   (``NEWSMILL_WORKER_MAX_MEMORY``, or every 2,000 tasks) shows as a new id; the number of pool processes
+   replaced is printed at the end. ``NEWSMILL_WORKER_MAX_MEMORY=0 python bench/memory.py`` shows the
+   growth without the bound.
 2. ``newsmill run`` on M plain-text inputs (the seed with a line added, so M distinct articles; clean and
    extract only, since what ``run`` itself holds does not depend on the enrichment its workers do): the
    peak resident memory of the ``run`` process itself, sampled every 0.1 s, and at the end.
@@ -98,7 +100,9 @@ def cpu_worker_memory(folder: Path, count: int) -> None:
                 enqueue_sources(job_id, (Source("file", str(p)) for p in inputs), settings, jobs,
                                 Resources(settings), app=make_app(settings))
                 next_mark = CHECKPOINT
+                pool_pids = {c.pid for c in cpu.children()}
                 while True:
+                    pool_pids.update(c.pid for c in cpu.children())
                     counts = jobs.counts(job_id)
                     while counts.done >= next_mark and next_mark <= count:
                         snapshot(f"after {next_mark} records")
@@ -112,6 +116,8 @@ def cpu_worker_memory(folder: Path, count: int) -> None:
                 print(f"{count} inputs in {time.monotonic() - started:.0f} s; statuses: ok {counts.ok}, "
                       f"dropped {counts.dropped}, failed {counts.failed}; reasons {counts.reasons} {counts.messages}",
                       flush=True)
+                print(f"pool processes replaced (memory bound {settings.worker_max_memory_mb} MB, or every "
+                      f"2,000 tasks): {len(pool_pids) - 2}", flush=True)
             finally:
                 pool.stop()
     finally:

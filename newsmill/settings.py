@@ -216,6 +216,11 @@ class Settings:
     asks to reprocess). 0: every job delivers everything."""
     io_concurrency: int = 16
     cpu_concurrency: int = max(1, os.cpu_count() or 1)
+    worker_max_memory_mb: int = 450
+    """A prefork pool process whose resident memory (shared model pages included) has passed this many MB
+    after a task is replaced by a fresh fork of the warm parent (Celery's ``worker_max_memory_per_child``):
+    spaCy's vocabulary and lxml's caches grow with every new word and page, and a fork costs milliseconds.
+    0: no limit (children are still replaced every 2,000 tasks)."""
     log_format: str = "auto"
     log_level: str = "INFO"
     metrics_port: int = 0
@@ -331,6 +336,7 @@ class Settings:
             delivered_window=read.number("NEWSMILL_DELIVERED_WINDOW", defaults.delivered_window),
             io_concurrency=read.integer("NEWSMILL_IO_CONCURRENCY", defaults.io_concurrency, minimum=1),
             cpu_concurrency=read.integer("NEWSMILL_CPU_CONCURRENCY", defaults.cpu_concurrency, minimum=1),
+            worker_max_memory_mb=read.integer("NEWSMILL_WORKER_MAX_MEMORY", defaults.worker_max_memory_mb),
             log_format=read.choice("NEWSMILL_LOG_FORMAT", defaults.log_format, ("auto", "json", "console"),
                                    fold=True),
             log_level=read.choice("NEWSMILL_LOG_LEVEL", defaults.log_level.upper(), LOG_LEVELS + tuple(

@@ -92,5 +92,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_disable_rate_limits": True,
         # lxml and trafilatura keep caches that grow with unusual pages; recycle children now and then.
         "worker_max_tasks_per_child": 2000,
+        # ... and when one has grown past the memory bound (KiB here; checked after each task, so the task
+        # in hand finishes and is acknowledged first).
+        "worker_max_memory_per_child": settings.worker_max_memory_mb * 1024 or None,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
     }
