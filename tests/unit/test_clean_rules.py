@@ -113,6 +113,12 @@ def test_by_inside_a_sentence_is_no_byline() -> None:
     ("pagetype-shop", "add-to-cart controls"),
     ("pagetype-discussion", "comments or answers"),
     ("pagetype-home", "home page of makers.example.com"),
+    # A directory of link cards: 96 % of the text is link text, no paragraph of its own.
+    ("pagetype-linklist", "96% of its text is link text, with 0 characters of running prose"),
+    # A shop category: a name link, a price and a rating per product.
+    ("pagetype-shoplist", "it lists 33 prices, 49% of its text is link text"),
+    # A chart that declares itself an ItemList, with ranks and titles but no prose.
+    ("pagetype-itemlist", "declares an ItemList, with 0 characters of running prose"),
 ])
 def test_structural_non_article_evidence(name: str, evidence: str) -> None:
     found = non_article_evidence(snippet(name))
@@ -124,9 +130,20 @@ def test_structural_non_article_evidence(name: str, evidence: str) -> None:
     '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Trail running shoes"}</script>',
 ])
 def test_an_article_claim_outweighs_structural_evidence(claim: str) -> None:
-    for name in ("pagetype-shop", "pagetype-discussion", "pagetype-home"):
+    for name in ("pagetype-shop", "pagetype-discussion", "pagetype-home", "pagetype-linklist", "pagetype-shoplist",
+                 "pagetype-itemlist"):
         html = re.sub(r'<meta property="og:type"[^>]*>', "", snippet(name))
         assert non_article_evidence(html.replace("</head>", f"{claim}</head>")) is None
+
+
+@pytest.mark.parametrize("name", [
+    # A short article in a template whose mega-menu makes most of the page's text link text.
+    "pagetype-article-menus",
+    # A buying guide: dozens of prices and a declared ItemList, but in paragraphs of running text.
+    "pagetype-buying-guide",
+])
+def test_pages_with_running_prose_are_not_listings(name: str) -> None:
+    assert non_article_evidence(snippet(name)) is None
 
 
 def test_an_faq_is_not_a_discussion() -> None:
