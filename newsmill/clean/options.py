@@ -28,7 +28,8 @@ class CleanOptions:
     over pages that hold no article."""
     drop_non_articles: bool = True
     """Drop (``not_article``) a page whose structured data declares it a product, a shop listing or a
-    forum thread and declares no article type; see :mod:`newsmill.clean.pagetype`."""
+    forum thread, or whose structure shows it (cart controls, a home page, a page of links with hardly
+    any prose), and that declares no article type; see :mod:`newsmill.clean.pagetype`."""
     fast: bool = False
     """Skip trafilatura's fallback extractors: quicker, somewhat worse on unusual layouts."""
     detect_dateline: bool = True

@@ -12,7 +12,7 @@ import pytest
 from newsmill.clean import clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
 from newsmill.clean.pagedates import Stated, modified, published_source
-from newsmill.clean.pagetype import non_article_evidence
+from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
@@ -113,6 +113,12 @@ def test_by_inside_a_sentence_is_no_byline() -> None:
     ("pagetype-shop", "add-to-cart controls"),
     ("pagetype-discussion", "comments or answers"),
     ("pagetype-home", "home page of makers.example.com"),
+    # A directory of link cards: 96 % of the text is link text, no paragraph of its own.
+    ("pagetype-linklist", "96% of its text is link text, with 0 characters of running prose"),
+    # A shop category: a name link, a price and a rating per product.
+    ("pagetype-shoplist", "it lists 33 prices, 49% of its text is link text"),
+    # A chart that declares itself an ItemList, with ranks and titles but no prose.
+    ("pagetype-itemlist", "declares an ItemList, with 0 characters of running prose"),
 ])
 def test_structural_non_article_evidence(name: str, evidence: str) -> None:
     found = non_article_evidence(snippet(name))
@@ -124,9 +130,42 @@ def test_structural_non_article_evidence(name: str, evidence: str) -> None:
     '<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Trail running shoes"}</script>',
 ])
 def test_an_article_claim_outweighs_structural_evidence(claim: str) -> None:
-    for name in ("pagetype-shop", "pagetype-discussion", "pagetype-home"):
+    for name in ("pagetype-shop", "pagetype-discussion", "pagetype-home", "pagetype-linklist", "pagetype-shoplist",
+                 "pagetype-itemlist"):
         html = re.sub(r'<meta property="og:type"[^>]*>', "", snippet(name))
         assert non_article_evidence(html.replace("</head>", f"{claim}</head>")) is None
+
+
+@pytest.mark.parametrize("name", [
+    # A short article in a template whose mega-menu makes most of the page's text link text.
+    "pagetype-article-menus",
+    # A buying guide: dozens of prices and a declared ItemList, but in paragraphs of running text.
+    "pagetype-buying-guide",
+])
+def test_pages_with_running_prose_are_not_listings(name: str) -> None:
+    assert non_article_evidence(snippet(name)) is None
+
+
+def test_an_faq_is_not_a_discussion() -> None:
+    # An FAQ's answers are the page's own text, not a discussion.
+    assert non_article_evidence(snippet("pagetype-faq")) is None
+
+
+def test_faq_answers_without_the_faq_are_a_discussion() -> None:
+    found = non_article_evidence(snippet("pagetype-faq").replace("/FAQPage", "/WebPage"))
+    assert found is not None and "comments or answers" in found
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://makers.example.com/", True),
+    ("https://makers.example.com/?ref=nav", True),
+    ("https://makers.example.com/shop/", False),
+    # Templates that fill the canonical link with a site label or a percent-encoded address.
+    ("https://jans-woodworking-projects-blog", False),
+    ("https://blog.example.fr%2Farticles%2F2025-12-15%2BRust", False),
+])
+def test_home_page_needs_a_host_name(url: str, expected: bool) -> None:
+    assert is_home_page(url) is expected
 
 
 def test_a_dated_home_page_is_not_judged_by_its_address() -> None:
