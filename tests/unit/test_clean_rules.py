@@ -13,6 +13,7 @@ from newsmill.clean import clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
 from newsmill.clean.pagedates import Stated, modified, published_source
 from newsmill.clean.pagetype import non_article_evidence
+from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
@@ -82,6 +83,21 @@ def test_clean_records_modified_and_says_where_both_came_from() -> None:
     fields = record.provenance[-1].fields
     assert "JSON-LD datePublished" in fields["published"]
     assert fields["modified"] == "page metadata (JSON-LD dateModified)"
+
+
+def test_dates_printed_in_the_article_header() -> None:
+    html = snippet("dates-printed-header")
+    # Below the headline first: the labelled update, then the byline's date; then, above the headline,
+    # a card's date. The menu, the comment and the sidebar are not the header.
+    assert printed_dates(html) == [PrintedDate("2024-04-04", update=True), PrintedDate("2024-04-02", update=False),
+                                   PrintedDate("2024-03-28", update=False)]
+    assert printed_publication_day(html) == "2024-04-02"
+    # A label after the date does not make it an update.
+    page = ('<html><body><h1>Five books</h1><p class="date">December 3, 2025. <i>Updated: December 7</i></p>'
+            "</body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-12-03", update=False)]
+    # No headline, no header to read a date from.
+    assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
 
 def test_byline_spelt_as_the_page_spells_it() -> None:
