@@ -11,7 +11,7 @@ import pytest
 
 from newsmill.clean import clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
-from newsmill.clean.pagedates import Stated, modified, published_source
+from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
 from newsmill.clean.pagetype import non_article_evidence
 from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
@@ -98,6 +98,43 @@ def test_dates_printed_in_the_article_header() -> None:
     assert printed_dates(page) == [PrintedDate("2025-12-03", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
+
+
+def test_printed_date_wins_when_metadata_names_no_publication() -> None:
+    html = snippet("dates-printed-header")
+    # htmldate falls back to article:modified_time; the header prints the publication day.
+    assert publication_day(html, "2024-04-04") == Stated("2024-04-02", PRINTED)
+    assert publication_day(html, "2024-04-02") is None
+    # A printed day the metadata states as the modification is no publication day.
+    assert publication_day(html.replace("2024-04-04T13:09", "2024-04-02T13:09"), "2024-04-04") is None
+
+
+def test_stated_publication_wins_over_the_modified_day() -> None:
+    html = snippet("dates-modified-taken")
+    assert publication_day(html, "2021-04-15") == Stated("2021-01-27", "JSON-LD datePublished")
+    assert publication_day(html, "2021-01-27") is None
+    # The header prints the modified day as the page's date: htmldate's choice stands.
+    printed = html.replace("<h1>Home Networks and Cyber Security</h1>",
+                           '<h1>Home Networks and Cyber Security</h1><time datetime="2021-04-15">April 15, 2021</time>')
+    assert publication_day(printed, "2021-04-15") is None
+
+
+def test_month_and_day_read_the_wrong_way_round() -> None:
+    html = snippet("dates-month-day-swapped")
+    assert publication_day(html, "2024-10-09") == Stated("2024-09-10", "JSON-LD datePublished")
+    # A day that is neither the stated one nor its mirror is left alone.
+    assert publication_day(html, "2024-10-08") is None
+
+
+def test_clean_reports_the_printed_publication_day_and_why() -> None:
+    page = snippet("dates-printed-header").replace(
+        '<div class="entry-content"><p>Good espresso at home no longer needs a four-figure machine.</p></div>',
+        '<div class="entry-content">' + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>")
+    record = clean(html_doc(page, url="https://coffee.example.org/espresso-under-500/"))
+    assert record.published == "2024-04-02"
+    assert record.modified == "2024-04-04T13:09:19+00:00"
+    fields = record.provenance[-1].fields
+    assert fields["published"] == f"newsmill.pagedates ({PRINTED}; htmldate's day 2024-04-04)"
 
 
 def test_byline_spelt_as_the_page_spells_it() -> None:
