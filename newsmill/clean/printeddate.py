@@ -51,9 +51,22 @@ def _chrome(element: _Element) -> bool:
     return element.tag in _SKIPPED_TAGS or bool(_COMMENT.search(_attributes(element)))
 
 
+def _iso_day(raw: str, latest: datetime) -> str | None:
+    """The day of an ISO 8601 ``datetime`` attribute, which htmldate's parser refuses when it carries
+    milliseconds or a zone (``2023-10-12T19:38:01.087Z``)."""
+    try:
+        stamp = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return stamp.date().isoformat() if _EARLIEST.date() <= stamp.date() <= latest.date() else None
+
+
 def _day(element: _Element, text: str, latest: datetime) -> str | None:
     # A <time>'s machine-readable datetime first: its text may be relative ("2 days ago").
-    for raw in (element.get("datetime") if element.tag == "time" else None, text):
+    stamp = element.get("datetime") if element.tag == "time" else None
+    if stamp and (day := _iso_day(stamp, latest)):
+        return day
+    for raw in (stamp, text):
         if raw:
             # htmldate's own parser for one expression (no free-text search: no dateparser cost).
             day = try_date_expr(raw, "%Y-%m-%d", False, _EARLIEST, latest)

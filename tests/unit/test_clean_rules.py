@@ -96,6 +96,10 @@ def test_dates_printed_in_the_article_header() -> None:
     page = ('<html><body><h1>Five books</h1><p class="date">December 3, 2025. <i>Updated: December 7</i></p>'
             "</body></html>")
     assert printed_dates(page) == [PrintedDate("2025-12-03", update=False)]
+    # A <time> whose text a script fills in: its ISO datetime, milliseconds and zone included, is the date.
+    page = ('<html><body><h1>Skiplagging</h1><small class="post-view__date"><time class="localised-date" '
+            'datetime="2023-10-12T19:38:01.0870000Z"></time></small></body></html>')
+    assert printed_dates(page) == [PrintedDate("2023-10-12", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
