@@ -2,11 +2,12 @@
 
 Readers see that date; metadata can disagree with it (a CMS that stamps ``article:modified_time`` but
 no publication time, so htmldate reports the last edit as the publication day). Only dates in the
-article's own header count: a ``<time>`` element, or a short element whose class, id or ``itemprop``
-says it holds a date (``date``, ``time``, ``publish``, ``posted``, ``byline``), within a few elements of
-the first ``<h1>``; site chrome (``nav``, ``aside``, ``footer``) and comments are skipped. A date the
-page labels as an update (its element's class or its text says ``updated`` or ``modified``) is kept
-apart: it is not the publication day.
+article's own header count: a ``<time>`` element, a short element whose class, id or ``itemprop``
+says it holds a date (``date``, ``time``, ``publish``, ``posted``, ``byline``), or an element holding
+nothing but a short text that reads as a date, within a few elements of the first ``<h1>``; site
+chrome (``nav``, ``aside``, ``footer``) and comments are skipped. A date the page labels as an update
+(its element's class, or its text before the date, says ``updated`` or ``modified``) is kept apart: it
+is not the publication day.
 
 The tree is parsed here (a few milliseconds); callers ask only when the metadata leaves the question open.
 """
@@ -25,6 +26,7 @@ from lxml import html as lxml_html
 # just above or below the headline; related-article cards and comment stamps sit much further away.
 _WINDOW = 40
 _MAX_TEXT = 80
+_MAX_BARE_TEXT = 30
 _CUE = re.compile(r"date|time|publish|posted|byline", re.IGNORECASE)
 _UPDATE = re.compile(r"updat|modif", re.IGNORECASE)
 _PUBLISH = re.compile(r"publish", re.IGNORECASE)
@@ -95,12 +97,13 @@ def printed_dates(html: str) -> list[PrintedDate]:
     above = elements[max(0, headline - _WINDOW):headline][::-1]
     for element in below + above:
         attributes = _attributes(element)
-        if element.tag != "time" and not _CUE.search(attributes):
-            continue
-        if any(_chrome(outer) for outer in (element, *element.iterancestors())):
-            continue
         text = " ".join(element.text_content().split())
-        if len(text) > _MAX_TEXT:
+        # A bare date in an element of its own ("January 23, 2025" in an unnamed <div>, as page
+        # builders with generated class names print it) counts as much as a date-classed one.
+        bare = len(element) == 0 and len(text) <= _MAX_BARE_TEXT
+        if element.tag != "time" and not _CUE.search(attributes) and not bare:
+            continue
+        if len(text) > _MAX_TEXT or any(_chrome(outer) for outer in (element, *element.iterancestors())):
             continue
         day = _day(element, text, latest)
         if day is None:

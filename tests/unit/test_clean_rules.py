@@ -100,6 +100,12 @@ def test_dates_printed_in_the_article_header() -> None:
     page = ('<html><body><h1>Skiplagging</h1><small class="post-view__date"><time class="localised-date" '
             'datetime="2023-10-12T19:38:01.0870000Z"></time></small></body></html>')
     assert printed_dates(page) == [PrintedDate("2023-10-12", update=False)]
+    # A page builder's generated classes name nothing; an element holding only a date is the date, and
+    # short counts ("5 min read", "1,204 views") are not dates.
+    page = ('<html><body><div class="post-hero"><div class="text-block-57">Published</div>'
+            '<div class="text-block-67">October 14, 2025</div></div><h1>Top eLearning companies</h1>'
+            '<div class="text-block-70">5 min read</div><div class="text-block-71">1,204 views</div></body></html>')
+    assert printed_dates(page) == [PrintedDate("2025-10-14", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
