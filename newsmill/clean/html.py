@@ -18,7 +18,7 @@ from newsmill import __version__
 from newsmill.clean.bylines import reconcile_authors
 from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
-from newsmill.clean.pagedates import modified, published_source
+from newsmill.clean.pagedates import modified, publication_day, published_source
 from newsmill.clean.pagetype import non_article_evidence
 from newsmill.clean.title import reconcile_title
 from newsmill.errors import Drop
@@ -146,7 +146,10 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
 
     authors, authors_from = reconcile_authors(extracted.author, html=doc.body)
 
-    published = _published(doc.body, extracted.date, options)
+    # htmldate's day, unless the page's metadata or its printed header contradicts it.
+    corrected = publication_day(doc.body, extracted.date)
+    day = corrected.value if corrected else extracted.date
+    published = _published(doc.body, day, options)
     last_modified = modified(doc.body, published)
     record = ArticleRecord(
         id=doc.id,
@@ -173,9 +176,13 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     if record.published:
         # Say which metadata stated the day (htmldate's extensive search when none did), and whether the
         # time came from the page's metadata.
-        stated_in = published_source(doc.body, record.published) or "htmldate search of the page"
-        timed = "; time from page metadata" if record.published != extracted.date else ""
-        fields["published"] = f"{PRODUCER} ({stated_in}){timed}"
+        timed = "; time from page metadata" if record.published != day else ""
+        if corrected is not None:
+            htmldate_day = extracted.date or "none"
+            fields["published"] = f"newsmill.pagedates ({corrected.source}; htmldate's day {htmldate_day}){timed}"
+        else:
+            stated_in = published_source(doc.body, record.published) or "htmldate search of the page"
+            fields["published"] = f"{PRODUCER} ({stated_in}){timed}"
     if last_modified is not None:
         fields["modified"] = f"page metadata ({last_modified.source})"
     if dateline is not None:

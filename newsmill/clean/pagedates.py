@@ -7,6 +7,11 @@ metadata or, where that is silent, from an extensive search of the page. The rec
 is reported with the source it came from, for the record's provenance; ``published`` is matched back
 to the metadata that states its day, or else credited to htmldate's search.
 
+htmldate's day is second-guessed where the page contradicts it (:func:`publication_day`): it falls
+back to the modified date when no ``article:published_time`` meta names the publication, even where the
+JSON-LD ``datePublished`` does, and with no publication metadata at all it prefers a stated
+modification, or a date from anywhere in the page, to the date printed beside the headline.
+
 Read by pattern: the page's JSON-LD may not parse, and the clean stage has no tree of its own.
 """
 
@@ -15,6 +20,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import NamedTuple
+
+from newsmill.clean.printeddate import printed_dates, printed_publication_day
 
 _CONTENT = re.compile(r'\b(?:content|datetime)\s*=\s*["\']([^"\']{10,40})["\']')
 
@@ -111,4 +118,45 @@ def modified(html: str, published: str | None) -> Stated | None:
     for stated in _stated(html, _MODIFIED_SOURCES):
         if floor is None or date.fromisoformat(stated.value[:10]) >= floor:
             return stated
+    return None
+
+
+PRINTED = "date printed in the article header"
+
+
+def _swapped(day: str) -> str | None:
+    """``day`` (``YYYY-MM-DD``) with its month and day exchanged, when that is a date too."""
+    try:
+        return date(int(day[:4]), int(day[8:10]), int(day[5:7])).isoformat()
+    except ValueError:
+        return None
+
+
+def publication_day(html: str, found: str | None) -> Stated | None:
+    """The publication day (``YYYY-MM-DD``) to report instead of htmldate's ``found``, with its source;
+    None when ``found`` stands (or nothing better is known).
+
+    - The metadata states a publication date and ``found`` is not it: where ``found`` is the stated
+      modified day (and the header does not print it as the date either), or the stated day with month
+      and day exchanged (a numeric ``03/09/2024`` read in the wrong order), the stated date wins.
+    - The metadata states no publication date: the day the article header prints wins, unless it is a
+      modified day the metadata states.
+    """
+    stated = _stated(html, _PUBLISHED_SOURCES)
+    stated_days = {item.value[:10] for item in stated}
+    modified_days = {item.value[:10] for item in _stated(html, _MODIFIED_SOURCES)}
+    if stated:
+        if not found or found in stated_days:
+            return None
+        swapped = _swapped(found)
+        for item in stated:
+            if item.value[:10] == swapped:
+                return Stated(swapped, item.source)
+        if found in modified_days and found not in stated_days \
+                and not any(printed.day == found for printed in printed_dates(html)[:1]):
+            return Stated(stated[0].value[:10], stated[0].source)
+        return None
+    printed = printed_publication_day(html)
+    if printed and printed != found and printed not in modified_days:
+        return Stated(printed, PRINTED)
     return None

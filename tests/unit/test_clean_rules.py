@@ -11,8 +11,9 @@ import pytest
 
 from newsmill.clean import clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
-from newsmill.clean.pagedates import Stated, modified, published_source
+from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
+from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
@@ -82,6 +83,68 @@ def test_clean_records_modified_and_says_where_both_came_from() -> None:
     fields = record.provenance[-1].fields
     assert "JSON-LD datePublished" in fields["published"]
     assert fields["modified"] == "page metadata (JSON-LD dateModified)"
+
+
+def test_dates_printed_in_the_article_header() -> None:
+    html = snippet("dates-printed-header")
+    # Below the headline first: the labelled update, then the byline's date; then, above the headline,
+    # a card's date. The menu, the comment and the sidebar are not the header.
+    assert printed_dates(html) == [PrintedDate("2024-04-04", update=True), PrintedDate("2024-04-02", update=False),
+                                   PrintedDate("2024-03-28", update=False)]
+    assert printed_publication_day(html) == "2024-04-02"
+    # A label after the date does not make it an update.
+    page = ('<html><body><h1>Five books</h1><p class="date">December 3, 2025. <i>Updated: December 7</i></p>'
+            "</body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-12-03", update=False)]
+    # A <time> whose text a script fills in: its ISO datetime, milliseconds and zone included, is the date.
+    page = ('<html><body><h1>Skiplagging</h1><small class="post-view__date"><time class="localised-date" '
+            'datetime="2023-10-12T19:38:01.0870000Z"></time></small></body></html>')
+    assert printed_dates(page) == [PrintedDate("2023-10-12", update=False)]
+    # A page builder's generated classes name nothing; an element holding only a date is the date, and
+    # short counts ("5 min read", "1,204 views") are not dates.
+    page = ('<html><body><div class="post-hero"><div class="text-block-57">Published</div>'
+            '<div class="text-block-67">October 14, 2025</div></div><h1>Top eLearning companies</h1>'
+            '<div class="text-block-70">5 min read</div><div class="text-block-71">1,204 views</div></body></html>')
+    assert printed_dates(page) == [PrintedDate("2025-10-14", update=False)]
+    # No headline, no header to read a date from.
+    assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
+
+
+def test_printed_date_wins_when_metadata_names_no_publication() -> None:
+    html = snippet("dates-printed-header")
+    # htmldate falls back to article:modified_time; the header prints the publication day.
+    assert publication_day(html, "2024-04-04") == Stated("2024-04-02", PRINTED)
+    assert publication_day(html, "2024-04-02") is None
+    # A printed day the metadata states as the modification is no publication day.
+    assert publication_day(html.replace("2024-04-04T13:09", "2024-04-02T13:09"), "2024-04-04") is None
+
+
+def test_stated_publication_wins_over_the_modified_day() -> None:
+    html = snippet("dates-modified-taken")
+    assert publication_day(html, "2021-04-15") == Stated("2021-01-27", "JSON-LD datePublished")
+    assert publication_day(html, "2021-01-27") is None
+    # The header prints the modified day as the page's date: htmldate's choice stands.
+    printed = html.replace("<h1>Home Networks and Cyber Security</h1>",
+                           '<h1>Home Networks and Cyber Security</h1><time datetime="2021-04-15">April 15, 2021</time>')
+    assert publication_day(printed, "2021-04-15") is None
+
+
+def test_month_and_day_read_the_wrong_way_round() -> None:
+    html = snippet("dates-month-day-swapped")
+    assert publication_day(html, "2024-10-09") == Stated("2024-09-10", "JSON-LD datePublished")
+    # A day that is neither the stated one nor its mirror is left alone.
+    assert publication_day(html, "2024-10-08") is None
+
+
+def test_clean_reports_the_printed_publication_day_and_why() -> None:
+    page = snippet("dates-printed-header").replace(
+        '<div class="entry-content"><p>Good espresso at home no longer needs a four-figure machine.</p></div>',
+        '<div class="entry-content">' + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div>")
+    record = clean(html_doc(page, url="https://coffee.example.org/espresso-under-500/"))
+    assert record.published == "2024-04-02"
+    assert record.modified == "2024-04-04T13:09:19+00:00"
+    fields = record.provenance[-1].fields
+    assert fields["published"] == f"newsmill.pagedates ({PRINTED}; htmldate's day 2024-04-04)"
 
 
 def test_byline_spelt_as_the_page_spells_it() -> None:

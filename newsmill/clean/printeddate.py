@@ -1,0 +1,121 @@
+"""The date a page prints beside its headline or byline ("By Ann Lee · March 1, 2024").
+
+Readers see that date; metadata can disagree with it (a CMS that stamps ``article:modified_time`` but
+no publication time, so htmldate reports the last edit as the publication day). Only dates in the
+article's own header count: a ``<time>`` element, a short element whose class, id or ``itemprop``
+says it holds a date (``date``, ``time``, ``publish``, ``posted``, ``byline``), or an element holding
+nothing but a short text that reads as a date, within a few elements of the first ``<h1>``; site
+chrome (``nav``, ``aside``, ``footer``) and comments are skipped. A date the page labels as an update
+(its element's class, or its text before the date, says ``updated`` or ``modified``) is kept apart: it
+is not the publication day.
+
+The tree is parsed here (a few milliseconds); callers ask only when the metadata leaves the question open.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
+
+from htmldate.extractors import try_date_expr
+from lxml import etree  # type: ignore[import-untyped]
+from lxml import html as lxml_html
+
+# How far (in elements, document order) from the first <h1> the header's date may sit: bylines sit
+# just above or below the headline; related-article cards and comment stamps sit much further away.
+_WINDOW = 40
+_MAX_TEXT = 80
+_MAX_BARE_TEXT = 30
+_CUE = re.compile(r"date|time|publish|posted|byline", re.IGNORECASE)
+_UPDATE = re.compile(r"updat|modif", re.IGNORECASE)
+_PUBLISH = re.compile(r"publish", re.IGNORECASE)
+_COMMENT = re.compile(r"comment", re.IGNORECASE)
+_SKIPPED_TAGS = frozenset({"nav", "aside", "footer"})
+_DROPPED = "//script|//style|//noscript|//template|//svg"
+_EARLIEST = datetime(1995, 1, 1)
+_Element = Any  # lxml.html.HtmlElement (lxml ships no type information)
+
+
+class PrintedDate(NamedTuple):
+    """A day (``YYYY-MM-DD``) the article header prints, and whether the page labels it an update."""
+
+    day: str
+    update: bool
+
+
+def _attributes(element: _Element) -> str:
+    return " ".join(element.get(name, "") for name in ("class", "id", "itemprop"))
+
+
+def _chrome(element: _Element) -> bool:
+    """Site navigation, a sidebar, a footer or a comment: not the article's header."""
+    return element.tag in _SKIPPED_TAGS or bool(_COMMENT.search(_attributes(element)))
+
+
+def _iso_day(raw: str, latest: datetime) -> str | None:
+    """The day of an ISO 8601 ``datetime`` attribute, which htmldate's parser refuses when it carries
+    milliseconds or a zone (``2023-10-12T19:38:01.087Z``)."""
+    try:
+        stamp = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return stamp.date().isoformat() if _EARLIEST.date() <= stamp.date() <= latest.date() else None
+
+
+def _day(element: _Element, text: str, latest: datetime) -> str | None:
+    # A <time>'s machine-readable datetime first: its text may be relative ("2 days ago").
+    stamp = element.get("datetime") if element.tag == "time" else None
+    if stamp and (day := _iso_day(stamp, latest)):
+        return day
+    for raw in (stamp, text):
+        if raw:
+            # htmldate's own parser for one expression (no free-text search: no dateparser cost).
+            day = try_date_expr(raw, "%Y-%m-%d", False, _EARLIEST, latest)
+            if day:
+                return day
+    return None
+
+
+def printed_dates(html: str) -> list[PrintedDate]:
+    """The dates the article header prints, those below the headline first; empty without an <h1>."""
+    try:
+        tree = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return []
+    for element in tree.xpath(_DROPPED):
+        element.drop_tree()
+    elements = [element for element in tree.iter() if isinstance(element.tag, str)]
+    headline = next((index for index, element in enumerate(elements) if element.tag == "h1"), None)
+    if headline is None:
+        return []
+    latest = datetime.now() + timedelta(days=1)
+    found: list[PrintedDate] = []
+    # Below the headline first (where bylines sit), then above it, nearest first: what precedes the
+    # <h1> within the window is as often a menu of other articles' dates as a kicker.
+    below = elements[headline:headline + _WINDOW]
+    above = elements[max(0, headline - _WINDOW):headline][::-1]
+    for element in below + above:
+        attributes = _attributes(element)
+        text = " ".join(element.text_content().split())
+        # A bare date in an element of its own ("January 23, 2025" in an unnamed <div>, as page
+        # builders with generated class names print it) counts as much as a date-classed one.
+        bare = len(element) == 0 and len(text) <= _MAX_BARE_TEXT
+        if element.tag != "time" and not _CUE.search(attributes) and not bare:
+            continue
+        if len(text) > _MAX_TEXT or any(_chrome(outer) for outer in (element, *element.iterancestors())):
+            continue
+        day = _day(element, text, latest)
+        if day is None:
+            continue
+        # "Updated on June 18, 2025" is an update; "December 3, 2025. Updated: December 7" prints the
+        # publication day first: only a label before the date's first digit counts.
+        label = text[:next((index for index, char in enumerate(text) if char.isdigit()), len(text))]
+        update = bool(_UPDATE.search(label) or (_UPDATE.search(attributes) and not _PUBLISH.search(attributes)))
+        found.append(PrintedDate(day, update))
+    return found
+
+
+def printed_publication_day(html: str) -> str | None:
+    """The first day the article header prints that it does not label as an update."""
+    return next((printed.day for printed in printed_dates(html) if not printed.update), None)
