@@ -72,7 +72,7 @@ def _ends_name(words: list[str], index: int) -> bool:
 def tidy_author(raw: str) -> str | None:
     """The name in one byline entry, or None when it holds no name."""
     text = " ".join(raw.split())
-    if "@" in text or "://" in text or text.startswith("www."):
+    if "@" in text or "://" in text or text.casefold().startswith(("www.", "www ")):
         return None  # an e-mail address or a profile URL, not a byline
     text = _PREFIX.sub("", text).strip(_SUFFIX_PUNCTUATION)
     tokens = text.split()

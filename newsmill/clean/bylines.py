@@ -16,7 +16,10 @@ site itself for an author when the page's only "author" metadata names the publi
   comment), when its whole text is a name.
 
 A byline that names the site or its team (``Supermove``, ``Podium Staff``) is kept: on the WCXB dev
-articles the ground truth counts it as the author more often than not.
+articles the ground truth counts it as the author more often than not. But the site (``og:site_name``,
+the domain, the JSON-LD publisher) named among people is left out, and the site as the only author gives
+way to a person another source names, the printed byline first. And a metadata author the page never
+shows (a CMS account, an unfilled template, a previous writer) gives way to the printed byline.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from html import unescape
 
 from newsmill.clean.authors import tidy_author, tidy_authors
 from newsmill.clean.hints import split_names
-from newsmill.clean.structured import json_ld_authors, meta_content
+from newsmill.clean.structured import json_ld_authors, meta_content, publisher_names
+from newsmill.clean.title import site_keys
 
 # Case-sensitive and starting with the attribute: searched for by that literal, ~20x faster than a
 # case-insensitive pattern starting at each <a; attribute names are lower case in practice.
@@ -37,6 +41,7 @@ _MARKED_AUTHOR = (
 )
 _TAG = re.compile(r"<[^>]+>")
 _MAX_MARKED = 10
+_INVISIBLE = re.compile(r"<(head|script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1\b", re.IGNORECASE)
 _NOT_TEXT = re.compile(r"<(script|style|noscript|template|svg|button|nav|footer)\b.*?</\1\s*>",
                        re.IGNORECASE | re.DOTALL)
@@ -97,7 +102,7 @@ def printed_byline(html: str) -> list[str]:
     if headline is None:
         return []
     window = _NOT_TEXT.sub(" ", html[headline.start(): headline.start() + _BYLINE_WINDOW])
-    blocks = (" ".join(unescape(block).split()) for block in _TAG.split(_INLINE.sub("", window)))
+    blocks = (" ".join(unescape(block).split()) for block in _TAG.split(_INLINE.sub(" ", window)))
     for index, block in enumerate(filter(None, blocks)):
         if index >= _BYLINE_BLOCKS:
             break
@@ -134,18 +139,57 @@ def _as_written(names: Iterable[str], spellings: dict[str, str], html: str) -> l
     return [spellings.get(_key(name)) or _printed_spelling(name, html) for name in names]
 
 
-def reconcile_authors(extracted: str | None, *, html: str) -> tuple[tuple[str, ...], str]:
-    """The article's authors and where they came from (``trafilatura``, ``meta author``, ``json-ld``)."""
+def visible_text(html: str) -> str:
+    """The page's text as a reader sees it, folded for searching: no scripts, styles or ``<head>``, no
+    markup, entities undone, case folded, whitespace single."""
+    return " ".join(unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", html))).split()).casefold()
+
+
+def _metadata_candidates(extracted: str | None, html: str) -> list[tuple[tuple[str, ...], str]]:
+    """The authors each metadata source names, in order of trust: trafilatura's pick, then the page's own
+    ``meta[name=author]`` and JSON-LD (trafilatura skips one-word names and JSON-LD authors given as an
+    ``@id`` reference)."""
     meta = meta_authors(html)
     structured = json_ld_authors(html)
+    candidates: list[tuple[tuple[str, ...], str]] = []
     if extracted:
         spellings = {_key(name): name for name in (*marked_authors(html), *structured, *meta) if _key(name)}
-        authors = tidy_authors(_as_written(split_names(extracted), spellings, html))
-        if authors:
-            return authors, "trafilatura"
-    # trafilatura skips one-word names and JSON-LD authors given as an @id reference.
-    for source, names in (("meta author", meta), ("json-ld", structured)):
-        authors = tidy_authors(names)
-        if authors:
-            return authors, source
-    return tidy_authors(printed_byline(html)), "printed byline"
+        candidates.append((tidy_authors(_as_written(split_names(extracted), spellings, html)), "trafilatura"))
+    candidates += [(tidy_authors(meta), "meta author"), (tidy_authors(structured), "json-ld")]
+    return [(authors, source) for authors, source in candidates if authors]
+
+
+def _without_site(name: str, site: set[str]) -> str:
+    """``name`` without the site's name printed after it (``Brian Truitt USA TODAY``)."""
+    words = name.split()
+    for start in range(2, len(words)):
+        if _key(" ".join(words[start:])) in site:
+            return " ".join(words[:start]).rstrip(",|-–— ")
+    return name
+
+
+def reconcile_authors(extracted: str | None, *, html: str, site_name: str | None = None,
+                      url: str | None = None) -> tuple[tuple[str, ...], str]:
+    """The article's authors and where they came from (``trafilatura``, ``meta author``, ``json-ld``,
+    ``printed byline``)."""
+    candidates = _metadata_candidates(extracted, html)
+    printed = tidy_authors(printed_byline(html))
+    if not candidates:
+        return printed, "printed byline"
+    authors, source = candidates[0]
+    site = site_keys(site_name, url) | {_key(name) for name in publisher_names(html)}
+    # The site or its publisher named among people ("Fastarz; Ahmet Serhan") is the publisher, not a writer.
+    authors = tuple(name for name in authors if _key(name) not in site) or authors
+    if _key(authors[0]) in site:
+        # The site as the only author is what many small sites' bylines print; but a source that names
+        # someone else (the printed byline first, it is what readers see) names the writer.
+        for other, other_source in ((printed, "printed byline"), *candidates[1:]):
+            people = tuple(_without_site(name, site) for name in other if _key(name) not in site)
+            if people:
+                return people, other_source
+    # Metadata outlives the byline: a CMS account (``andrew.keaveney``), a template placeholder or the
+    # article's previous writer stays in meta and JSON-LD while the page prints someone else. A metadata
+    # name the page never shows loses to the name its byline prints.
+    if printed and _key(printed[0]) != _key(authors[0]) and authors[0].casefold() not in visible_text(html):
+        return printed, "printed byline"
+    return authors, source

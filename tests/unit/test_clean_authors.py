@@ -57,7 +57,7 @@ def test_bylines_are_reduced_to_the_name(raw: str, name: str) -> None:
 
 @pytest.mark.parametrize("raw", ["Dec", "August", "Updated January", "On December 9", "The Author", "Name",
                                  "Trial Attorney", "View more posts", "About the", "4", "jane@example.org",
-                                 "https://example.org/author/jane"])
+                                 "https://example.org/author/jane", "Www Facebook Com"])
 def test_notes_labels_and_addresses_are_not_names(raw: str) -> None:
     assert tidy_author(raw) is None
 

@@ -133,3 +133,31 @@ def test_a_dated_home_page_is_not_judged_by_its_address() -> None:
     html = snippet("pagetype-home").replace(
         "</head>", '<meta property="article:published_time" content="2025-01-02T10:00:00Z"></head>')
     assert non_article_evidence(html) is None
+
+
+def test_printed_byline_beats_metadata_the_page_never_shows() -> None:
+    # The CMS account stays in meta and JSON-LD; the page prints the writer.
+    assert reconcile_authors("andrew.keaveney", html=snippet("byline-stale-metadata")) == \
+        (("Denise Everheart",), "printed byline")
+
+
+def test_metadata_author_the_page_shows_is_kept() -> None:
+    html = snippet("byline-stale-metadata").replace("<p>Meditation", "<footer>andrew.keaveney</footer><p>Meditation")
+    assert reconcile_authors("andrew.keaveney", html=html) == (("andrew.keaveney",), "trafilatura")
+
+
+def test_site_as_author_gives_way_to_a_named_writer() -> None:
+    html = snippet("byline-site-and-writer")
+    assert reconcile_authors("British Heart Foundation", html=html, site_name="British Heart Foundation") == \
+        (("Tracy Parker, Dietitian",), "printed byline")
+    # Without a writer named anywhere, the site stays the author (small sites print themselves).
+    alone = html.replace('<p class="byline">By Tracy Parker, Dietitian</p>', "")
+    assert reconcile_authors("British Heart Foundation", html=alone, site_name="British Heart Foundation") == \
+        (("British Heart Foundation",), "trafilatura")
+
+
+def test_site_named_among_writers_is_left_out() -> None:
+    html = ('<html><head><meta property="og:site_name" content="Fastarz"></head><body><h1>Top 10 shoe companies'
+            "</h1><p>Nike leads.</p></body></html>")
+    assert reconcile_authors("Fastarz; Ahmet Serhan", html=html, url="https://fastarz.com/top-10") == \
+        (("Ahmet Serhan",), "trafilatura")
