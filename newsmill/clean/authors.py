@@ -14,7 +14,7 @@ from collections.abc import Iterable
 _PREFIX = re.compile(
     r"^(?:(?:this\s+(?:post|article|story)\s+(?:was\s+)?)?(?:written|posted|reported|published|recipe|article|"
     r"story|words|reviewed|edited|compiled|photos?|text)\s+by|(?:view|see)\s+(?:all|more)\s+posts(?:\s+by)?|"
-    r"more\s+posts\s+by|read\s+more\s+(?:about|from|by)|about\s+the\s+author|about\s+the|by|author|authors|"
+    r"more\s+posts\s+by|read\s+more\s+(?:about|from|by)|about\s+the\s+author|about\s+the|about|by|author|authors|"
     # "by" in Spanish/Portuguese, French, Dutch and the Scandinavian languages ("von" and "di" are also
     # name particles, so they stay).
     r"por|par|door|av)\b"

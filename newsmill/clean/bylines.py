@@ -13,7 +13,9 @@ site itself for an author when the page's only "author" metadata names the publi
   ``Posted by``, ``Author:``), links and emphasis inside it joined. A whole block, not a phrase anywhere in
   the text: "by" inside a sentence is not a byline; failing that, the first element below the ``<h1>``
   whose class names an author or a byline (``post-author``, ``byline``; not a bio, an avatar or a
-  comment), when its whole text is a name.
+  comment), when its whole text is a name; failing that, the first link below the ``<h1>`` to an
+  author's page (``/authors/jane-doe``) whose text is a name, and last the ``rel=author`` and
+  ``itemprop=author`` elements whose text is a name.
 
 A byline that names the site or its team (``Supermove``, ``Podium Staff``) is kept: on the WCXB dev
 articles the ground truth counts it as the author more often than not. But the site (``og:site_name``,
@@ -40,13 +42,16 @@ _MARKED_AUTHOR = (
     re.compile(r'itemprop=["\']author["\'][^>]*>(.*?)</', re.DOTALL),
 )
 _TAG = re.compile(r"<[^>]+>")
+# A link to an author's archive page: a path segment ``author``/``authors`` (``blog-authors``) and a slug.
+_AUTHOR_LINK = re.compile(r'<a\b[^>]*\bhref=["\'][^"\'#?]*/(?:[\w-]*-)?authors?/[^/"\'#?]+/?["\'#?][^>]*>(.*?)</a\s*>',
+                          re.IGNORECASE | re.DOTALL)
 _MAX_MARKED = 10
 _INVISIBLE = re.compile(r"<(head|script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _H1 = re.compile(r"<h1\b", re.IGNORECASE)
 _NOT_TEXT = re.compile(r"<(script|style|noscript|template|svg|button|nav|footer)\b.*?</\1\s*>",
                        re.IGNORECASE | re.DOTALL)
 _INLINE = re.compile(r"</?(?:a|span|strong|em|b|i|u|small|font|abbr|time)\b[^>]*>", re.IGNORECASE)
-_BYLINE = re.compile(r"^(?:by|written by|posted by|words by|author:?)\s*:?\s+([A-ZÀ-Þ].{2,59})$", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:by|written by|posted by|words by|author:?)\s*:?\s+([A-ZÀ-Þ0-9].{2,59})$", re.IGNORECASE)
 _BYLINE_MARKUP = re.compile(r'<(\w+)\b[^>]*\bclass=["\']([^"\']*(?:author|byline)[^"\']*)["\'][^>]*>(.*?)</\1\s*>',
                             re.IGNORECASE | re.DOTALL)
 # Classes of an author's bio, picture, social links or comments, which also say "author".
@@ -90,7 +95,9 @@ def _name_in(text: str) -> str | None:
     """The name a byline block's text consists of (up to a ``•``/``|`` separator), or None."""
     name = tidy_author(_BYLINE_END.split(text)[0])
     words = name.split() if name else []
-    if 0 < len(words) <= _MAX_BYLINE_WORDS and all(word[0].isupper() or word in _PARTICLES for word in words):
+    # A digit may start a name too ("3i Global", "98 Buck Social").
+    if 0 < len(words) <= _MAX_BYLINE_WORDS and all(word[0].isupper() or word[0].isdigit() or word in _PARTICLES
+                                                   for word in words):
         return name
     return None
 
@@ -118,6 +125,22 @@ def printed_byline(html: str) -> list[str]:
             name = _name_in(text)
             return [name] if name else []
         return []
+    return []
+
+
+def linked_byline(html: str) -> list[str]:
+    """The name in the first link to an author's page (``/author/jane-doe``, ``/blog/authors/jane-doe/``)
+    from the page's first ``<h1>`` on, when the link's whole text is a name; or nothing. Bylines link
+    the name to the writer's archive; the links before the headline are navigation."""
+    headline = _H1.search(html)
+    if headline is None:
+        return []
+    window = html[headline.start(): headline.start() + _BYLINE_WINDOW]
+    for match in _AUTHOR_LINK.finditer(window):
+        text = " ".join(unescape(_TAG.sub(" ", match.group(1))).split())
+        name = _name_in(text) if 0 < len(text) <= _MAX_NAME_CHARS else None
+        if name:
+            return [name]
     return []
 
 
@@ -175,7 +198,12 @@ def reconcile_authors(extracted: str | None, *, html: str, site_name: str | None
     candidates = _metadata_candidates(extracted, html)
     printed = tidy_authors(printed_byline(html))
     if not candidates:
-        return printed, "printed byline"
+        if printed:
+            return printed, "printed byline"
+        linked = tidy_authors(linked_byline(html))
+        if linked:
+            return linked, "author link"
+        return tidy_authors(name for name in marked_authors(html) if _name_in(name)), "author markup"
     authors, source = candidates[0]
     site = site_keys(site_name, url) | {_key(name) for name in publisher_names(html)}
     # The site or its publisher named among people ("Fastarz; Ahmet Serhan") is the publisher, not a writer.

@@ -31,6 +31,7 @@ from tests.unit.test_clean_html import PARAGRAPHS, html_doc
     ("Jordana Cepelewicz Dec 19, 2025", "Jordana Cepelewicz"),
     ("Door Jan de Vries", "Jan de Vries"),
     ("Por Juan Pérez", "Juan Pérez"),
+    ("About Alexa", "Alexa"),
     # Names that look like the decoration and must survive it.
     ("M.al-Frieh", "M.al-Frieh"),
     ("H. Said", "H. Said"),

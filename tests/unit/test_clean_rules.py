@@ -161,3 +161,20 @@ def test_site_named_among_writers_is_left_out() -> None:
             "</h1><p>Nike leads.</p></body></html>")
     assert reconcile_authors("Fastarz; Ahmet Serhan", html=html, url="https://fastarz.com/top-10") == \
         (("Ahmet Serhan",), "trafilatura")
+
+
+def test_link_to_an_author_page_below_the_headline() -> None:
+    # The navigation's author links come before the headline; the aside's link text is not a bare name.
+    assert reconcile_authors(None, html=snippet("byline-author-link")) == (("Trevor Jackins",), "author link")
+    without = snippet("byline-author-link").replace('<a href="/authors/trevor-jackins">Trevor Jackins</a>', "")
+    assert reconcile_authors(None, html=without) == ((), "author markup")
+
+
+def test_itemprop_author_when_nothing_else_names_one() -> None:
+    assert reconcile_authors(None, html=snippet("byline-author-markup")) == (("Kiersten",), "author markup")
+
+
+def test_byline_name_may_start_with_a_digit() -> None:
+    html = ('<html><body><h1>How does robot vacuum mapping work?</h1><p class="meta">By 3i Global</p>'
+            "<p>Lidar maps a room in one pass.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("3i Global",), "printed byline")
