@@ -46,6 +46,8 @@ _ROLE_MODIFIERS = frozenset({
 # Words that are labels or placeholders, never a name on their own.
 _NOT_NAMES = frozenset({"name", "author", "the author", "admin", "human", "staff", "editor", "editors",
                         "unknown", "anonymous", "guest", "team", "by", "undefined", "null", "none", "webmaster"})
+_NAME_PARTICLES = frozenset({"de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le", "los",
+                             "las", "bin", "al", "y", "e", "dos", "das", "do"})
 _SUFFIX_PUNCTUATION = " ,;:|•·-–—\"“”"
 
 
@@ -67,6 +69,17 @@ def _ends_name(words: list[str], index: int) -> bool:
         # A full month that is no name, last in the entry: "Jordana Cepelewicz December".
         return word in _MONTHS and word not in _NAME_MONTHS and not following
     return False
+
+
+# More words than any name has, particles aside: a menu or a sentence caught by a class name.
+_MAX_NAME_WORDS = 6
+_COPYRIGHT = re.compile(r"©|&copy;|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.IGNORECASE)
+
+
+def is_page_furniture(raw: str) -> bool:
+    """Whether a byline entry is a copyright notice or a run of menu text rather than a name."""
+    words = [word for word in _PREFIX.sub("", raw.strip()).split() if word.casefold() not in _NAME_PARTICLES]
+    return bool(_COPYRIGHT.search(raw)) or len(words) > _MAX_NAME_WORDS
 
 
 def tidy_author(raw: str) -> str | None:

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable
 from html import unescape
 
-from newsmill.clean.authors import tidy_author, tidy_authors
+from newsmill.clean.authors import is_page_furniture, tidy_author, tidy_authors
 from newsmill.clean.hints import split_names
 from newsmill.clean.structured import json_ld_authors, meta_content, publisher_names
 from newsmill.clean.title import site_keys
@@ -175,11 +175,16 @@ def _metadata_candidates(extracted: str | None, html: str) -> list[tuple[tuple[s
     meta = meta_authors(html)
     structured = json_ld_authors(html)
     candidates: list[tuple[tuple[str, ...], str]] = []
-    if extracted:
+    # trafilatura's last-resort search takes any element whose class says "author" (a menu item
+    # "authorities-…", a footer's copyright line): one entry that is page furniture spoils the whole pick.
+    if extracted and not any(is_page_furniture(name) for name in split_names(extracted)):
         spellings = {_key(name): name for name in (*marked_authors(html), *structured, *meta) if _key(name)}
         candidates.append((tidy_authors(_as_written(split_names(extracted), spellings, html)), "trafilatura"))
     candidates += [(tidy_authors(meta), "meta author"), (tidy_authors(structured), "json-ld")]
-    return [(authors, source) for authors, source in candidates if authors]
+    # The copyright holder (often the agency that built the site) named as the author is the owner.
+    holder = _key(unescape(meta_content(html, "name", "copyright") or ""))
+    return [(authors, source) for authors, source in candidates
+            if authors and not (holder and _key(authors[0]) and _key(authors[0]) in holder)]
 
 
 def _without_site(name: str, site: set[str]) -> str:
