@@ -51,7 +51,9 @@ _H1 = re.compile(r"<h1\b", re.IGNORECASE)
 _NOT_TEXT = re.compile(r"<(script|style|noscript|template|svg|button|nav|footer)\b.*?</\1\s*>",
                        re.IGNORECASE | re.DOTALL)
 _INLINE = re.compile(r"</?(?:a|span|strong|em|b|i|u|small|font|abbr|time)\b[^>]*>", re.IGNORECASE)
-_BYLINE = re.compile(r"^(?:by|written by|posted by|words by|author:?)\s*:?\s+([A-ZÀ-Þ0-9].{2,59})$", re.IGNORECASE)
+_BYLINE = re.compile(r"^(?:by|written by|posted by|words by|author:?|contributors?:)\s*:?\s+([A-ZÀ-Þ0-9].{2,59})$",
+                     re.IGNORECASE)
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;:])")
 _BYLINE_MARKUP = re.compile(r'<(\w+)\b[^>]*\bclass=["\']([^"\']*(?:author|byline)[^"\']*)["\'][^>]*>(.*?)</\1\s*>',
                             re.IGNORECASE | re.DOTALL)
 # Classes of an author's bio, picture, social links or comments, which also say "author".
@@ -109,12 +111,13 @@ def printed_byline(html: str) -> list[str]:
     if headline is None:
         return []
     window = _NOT_TEXT.sub(" ", html[headline.start(): headline.start() + _BYLINE_WINDOW])
-    blocks = (" ".join(unescape(block).split()) for block in _TAG.split(_INLINE.sub(" ", window)))
+    # Inline tags are spaces (``<a>Name</a><span>Published``), and a space is no word before a comma.
+    blocks = (_SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(unescape(block).split()))
+              for block in _TAG.split(_INLINE.sub(" ", window)))
     for index, block in enumerate(filter(None, blocks)):
-        if index >= _BYLINE_BLOCKS:
-            break
         match = _BYLINE.match(block)
-        if match:
+        # "By" alone starts many a caption or card further down; "Written by" is a byline wherever it is.
+        if match and (index < _BYLINE_BLOCKS or block[:2].casefold() != "by"):
             name = _name_in(match.group(1))
             return [name] if name else []
     for match in _BYLINE_MARKUP.finditer(window):

@@ -178,3 +178,22 @@ def test_byline_name_may_start_with_a_digit() -> None:
     html = ('<html><body><h1>How does robot vacuum mapping work?</h1><p class="meta">By 3i Global</p>'
             "<p>Lidar maps a room in one pass.</p></body></html>")
     assert reconcile_authors(None, html=html) == (("3i Global",), "printed byline")
+
+
+def test_written_by_block_far_below_the_headline() -> None:
+    # A long table of contents between the headline and the byline at the article's end.
+    contents = "".join(f'<li><a href="#s{n}">Section {n}</a></li>' for n in range(60))
+    html = (f"<html><body><h1>Why cheap SEO does not work</h1><ul>{contents}</ul><p>Cheap SEO buys links.</p>"
+            '<div class="box"><p>Written by <strong>John Crenshaw</strong></p></div></body></html>')
+    assert reconcile_authors(None, html=html) == (("John Crenshaw",), "printed byline")
+    # A bare "By" that far down is a caption or a card, not the byline.
+    assert reconcile_authors(None, html=html.replace("Written by", "By"))[0] == ()
+
+
+def test_byline_with_credentials_and_contributors_label() -> None:
+    html = ('<html><body><h1>A guide to retirement calculators</h1><div class="meta">By <a href="/p/cp">Charles '
+            'Patterson</a>, WCI Columnist</div><p>Calculators need honest inputs.</p></body></html>')
+    assert reconcile_authors(None, html=html) == (("Charles Patterson, WCI",), "printed byline")
+    html = ('<html><body><h1>14 low-light houseplants</h1><div class="tags"><strong>Contributors:</strong> '
+            "Janet Loughrey</div><p>Snake plants tolerate shade.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("Janet Loughrey",), "printed byline")
