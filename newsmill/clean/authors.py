@@ -27,6 +27,8 @@ _MONTH_TOKENS = frozenset(_MONTHS) | frozenset(month[:3] for month in _MONTHS) |
 # Month names that are also names (Jo March, Theresa May, Wang Jun, María del Mar): these and the
 # abbreviations end a name only when a day or year follows them.
 _NAME_MONTHS = frozenset({"april", "may", "june", "july", "august", "march"})
+# Abbreviations that are also names (Pieter Jan Mol, Wang Jun, María del Mar).
+_NAME_MONTH_ABBREVIATIONS = frozenset({"jan", "mar", "jun", "jul", "may"})
 # Separators a byline puts between the name and a date or a role: the name always ends there.
 _SEPARATORS = frozenset({"|", "•", "·", "-", "–", "—"})
 # Words that start an update note. "Last" and "On" are also surnames (Jonathan V. Last), so they end a
@@ -66,8 +68,9 @@ def _ends_name(words: list[str], index: int) -> bool:
     if word in _MONTH_TOKENS:
         if _is_date_part(following):
             return True
-        # A full month that is no name, last in the entry: "Jordana Cepelewicz December".
-        return word in _MONTHS and word not in _NAME_MONTHS and not following
+        # A month that is no name, last in the entry: "Jordana Cepelewicz December", "Wyndo Dec" (the day
+        # was in another element).
+        return not following and word not in _NAME_MONTHS and word not in _NAME_MONTH_ABBREVIATIONS
     return False
 
 
@@ -82,6 +85,12 @@ def is_page_furniture(raw: str) -> bool:
     return bool(_COPYRIGHT.search(raw)) or len(words) > _MAX_NAME_WORDS
 
 
+def _is_monogram(token: str, following: list[str]) -> bool:
+    """Whether ``token`` is the initials of the words after it, as an avatar without a picture shows them."""
+    initials = "".join(word[0] for word in following[:len(token)])
+    return 2 <= len(token) <= 3 and token.isupper() and token == initials
+
+
 def tidy_author(raw: str) -> str | None:
     """The name in one byline entry, or None when it holds no name."""
     text = " ".join(raw.split())
@@ -92,6 +101,8 @@ def tidy_author(raw: str) -> str | None:
     words = [token.casefold().strip(".,:;") for token in tokens]
     if not words or _ends_name(words, 0) or all(word in _ROLES | _ROLE_MODIFIERS for word in words):
         return None  # "Updated January 3", "Trial Attorney": a note or a role, no name
+    if len(tokens) >= 3 and _is_monogram(tokens[0], tokens[1:]):
+        tokens, words = tokens[1:], words[1:]  # "CM Craig McCarthy": the avatar's initials before the name
     kept: list[str] = []
     for index, token in enumerate(tokens):
         rest = words[index:]

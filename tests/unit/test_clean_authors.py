@@ -33,6 +33,11 @@ from tests.unit.test_clean_html import PARAGRAPHS, html_doc
     ("Door Jan de Vries", "Jan de Vries"),
     ("Por Juan Pérez", "Juan Pérez"),
     ("About Alexa", "Alexa"),
+    # An avatar's initials before the name; a month whose day sat in another element.
+    ("CM Craig McCarthy Last updated", "Craig McCarthy"),
+    ("Wyndo Dec", "Wyndo"),
+    ("JR Smith", "JR Smith"),
+    ("Hassan Jan", "Hassan Jan"),
     # Names that look like the decoration and must survive it.
     ("M.al-Frieh", "M.al-Frieh"),
     ("H. Said", "H. Said"),
