@@ -13,7 +13,7 @@ site itself for an author when the page's only "author" metadata names the publi
   ``Posted by``, ``Author:``), links and emphasis inside it joined. A whole block, not a phrase anywhere in
   the text: "by" inside a sentence is not a byline; failing that, the first element below the ``<h1>``
   whose class names an author or a byline (``post-author``, ``byline``; not a bio, an avatar or a
-  comment), when its whole text is a name; failing that, the first link below the ``<h1>`` to an
+  comment) whose whole text is a name; failing that, the first link below the ``<h1>`` to an
   author's page (``/authors/jane-doe``) whose text is a name, and last the ``rel=author`` and
   ``itemprop=author`` elements whose text is a name.
 
@@ -105,8 +105,8 @@ def _name_in(text: str) -> str | None:
 
 
 def printed_byline(html: str) -> list[str]:
-    """The name in a ``By Name`` block just below the page's first ``<h1>``, else the name that is the
-    whole text of the first author-classed element there; or nothing."""
+    """The name in a ``By Name`` block just below the page's first ``<h1>``, else the first author-classed
+    element there whose whole text is a name; or nothing."""
     headline = _H1.search(html)
     if headline is None:
         return []
@@ -126,8 +126,8 @@ def printed_byline(html: str) -> list[str]:
         text = " ".join(unescape(_TAG.sub(" ", _INLINE.sub("", match.group(3)))).split())
         if text and len(text) <= _MAX_NAME_CHARS:
             name = _name_in(text)
-            return [name] if name else []
-        return []
+            if name:
+                return [name]
     return []
 
 

@@ -197,3 +197,11 @@ def test_byline_with_credentials_and_contributors_label() -> None:
     html = ('<html><body><h1>14 low-light houseplants</h1><div class="tags"><strong>Contributors:</strong> '
             "Janet Loughrey</div><p>Snake plants tolerate shade.</p></body></html>")
     assert reconcile_authors(None, html=html) == (("Janet Loughrey",), "printed byline")
+
+
+def test_first_author_classed_element_that_is_a_name() -> None:
+    html = ('<html><body><h1>SEO tips for mental health professionals</h1>'
+            '<p class="author-note">Our authors are practitioners; an editor reviews every claim.</p>'
+            '<div class="blog_author-box"><span class="author-name">Lauren Vetter</span></div>'
+            "<p>Start with the pages patients read.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("Lauren Vetter",), "printed byline")
