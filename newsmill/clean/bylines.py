@@ -53,6 +53,10 @@ _NOT_TEXT = re.compile(r"<(script|style|noscript|template|svg|button|nav|footer)
 _INLINE = re.compile(r"</?(?:a|span|strong|em|b|i|u|small|font|abbr|time)\b[^>]*>", re.IGNORECASE)
 _BYLINE = re.compile(r"^(?:by|written by|posted by|words by|author:?|contributors?:)\s*:?\s+([A-ZÀ-Þ0-9].{2,59})$",
                      re.IGNORECASE)
+# "Posted on December 3, 2025 by Jane Doe", "Published 7 August 2023 by Jane Doe": the WordPress themes'
+# dated byline.
+_DATED_BYLINE = re.compile(r"^(?:(?:published|posted|updated)(?:\s+on)?:?\s+)?(?:[a-z]{3,9}\.?\s+\d{1,2}|\d{1,2}\s+"
+                           r"[a-z]{3,9}\.?),?\s+\d{4}\s+by\s+([A-ZÀ-Þ0-9].{2,59})$", re.IGNORECASE)
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,;:])")
 _BYLINE_MARKUP = re.compile(r'<(\w+)\b[^>]*\bclass=["\']([^"\']*(?:author|byline)[^"\']*)["\'][^>]*>(.*?)</\1\s*>',
                             re.IGNORECASE | re.DOTALL)
@@ -63,6 +67,8 @@ _BYLINE_END = re.compile(r"\s*[•⋅·|]\s*")
 # How far below the headline a byline is looked for: characters of markup, and text blocks.
 _BYLINE_WINDOW = 40_000
 _BYLINE_BLOCKS = 40
+_ABOVE_CHARS = 3_000
+_ABOVE_BLOCKS = 4
 _MAX_BYLINE_WORDS = 5
 # Lower-case words a name may hold ("Ana de la Cruz", "Erik van Vulpen"); any other word of a byline
 # name starts with a capital, which is what tells "By Ana Ruiz" from "By Tuesday the ferries ran".
@@ -97,11 +103,19 @@ def _name_in(text: str) -> str | None:
     """The name a byline block's text consists of (up to a ``•``/``|`` separator), or None."""
     name = tidy_author(_BYLINE_END.split(text)[0])
     words = name.split() if name else []
-    # A digit may start a name too ("3i Global", "98 Buck Social").
-    if 0 < len(words) <= _MAX_BYLINE_WORDS and all(word[0].isupper() or word[0].isdigit() or word in _PARTICLES
-                                                   for word in words):
+    # A digit may start a name too ("3i Global", "98 Buck Social"), but not a later word ("Erin Spain 4").
+    if 0 < len(words) <= _MAX_BYLINE_WORDS and (words[0][0].isupper() or words[0][0].isdigit()) \
+            and all(word[0].isupper() or word in _PARTICLES for word in words[1:]):
         return name
     return None
+
+
+def _text_blocks(markup: str) -> list[str]:
+    """The non-empty text blocks of ``markup``. Inline tags are spaces (``<a>Name</a><span>Published``),
+    and a space is no word before a comma."""
+    blocks = (_SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(unescape(block).split()))
+              for block in _TAG.split(_INLINE.sub(" ", markup)))
+    return [block for block in blocks if block]
 
 
 def printed_byline(html: str) -> list[str]:
@@ -111,10 +125,13 @@ def printed_byline(html: str) -> list[str]:
     if headline is None:
         return []
     window = _NOT_TEXT.sub(" ", html[headline.start(): headline.start() + _BYLINE_WINDOW])
-    # Inline tags are spaces (``<a>Name</a><span>Published``), and a space is no word before a comma.
-    blocks = (_SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(unescape(block).split()))
-              for block in _TAG.split(_INLINE.sub(" ", window)))
-    for index, block in enumerate(filter(None, blocks)):
+    # Some templates print the byline just above the headline, after the category.
+    above = _text_blocks(_NOT_TEXT.sub(" ", html[max(0, headline.start() - _ABOVE_CHARS): headline.start()]))
+    for block in above[-_ABOVE_BLOCKS:]:
+        match = _BYLINE.match(block) or _DATED_BYLINE.match(block)
+        if match and _name_in(match.group(1)):
+            return [_name_in(match.group(1)) or ""]
+    for index, block in enumerate(_text_blocks(window)):
         match = _BYLINE.match(block)
         # "By" alone starts many a caption or card further down; "Written by" is a byline wherever it is.
         if match and (index < _BYLINE_BLOCKS or block[:2].casefold() != "by"):

@@ -205,3 +205,14 @@ def test_first_author_classed_element_that_is_a_name() -> None:
             '<div class="blog_author-box"><span class="author-name">Lauren Vetter</span></div>'
             "<p>Start with the pages patients read.</p></body></html>")
     assert reconcile_authors(None, html=html) == (("Lauren Vetter",), "printed byline")
+
+
+def test_dated_byline_above_the_headline() -> None:
+    html = ('<html><body><nav><a href="/courses">Garden Courses</a></nav><div class="publish-meta">'
+            "<span>Published August 7, 2023</span> <span>by Nicole Burke</span></div>"
+            "<h1>Gardenary planting vs. ordinary planting</h1><p>Plant densely and in blocks.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("Nicole Burke",), "printed byline")
+    # Below the headline a dated line naming more than a name ("4 Comments") is not taken for one.
+    below = ("<html><body><h1>12 DIY woodworking projects</h1><p>December 3, 2024 by Erin Spain 4 Comments</p>"
+             "<p>Start with a cutting board.</p></body></html>")
+    assert reconcile_authors(None, html=below)[0] == ()
