@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from html import unescape
 
 from newsmill.clean.authors import is_page_furniture, tidy_author, tidy_authors
+from newsmill.clean.comments import only_in_comments
 from newsmill.clean.hints import split_names
 from newsmill.clean.structured import json_ld_authors, meta_content, publisher_names
 from newsmill.clean.title import site_keys
@@ -207,6 +208,11 @@ def _metadata_candidates(extracted: str | None, html: str) -> list[tuple[tuple[s
             if authors and not (holder and _key(authors[0]) and _key(authors[0]) in holder)]
 
 
+def _stated_keys(html: str) -> set[str]:
+    """The names the page's own author metadata and markup state, as keys."""
+    return {_key(name) for name in (*meta_authors(html), *json_ld_authors(html), *marked_authors(html))}
+
+
 def _without_site(name: str, site: set[str]) -> str:
     """``name`` without the site's name printed after it (``Brian Truitt USA TODAY``)."""
     words = name.split()
@@ -216,19 +222,29 @@ def _without_site(name: str, site: set[str]) -> str:
     return name
 
 
+def _printed_authors(html: str, printed: tuple[str, ...]) -> tuple[tuple[str, ...], str]:
+    """The authors the page prints when no metadata names one: the byline, an author-page link, then
+    ``rel``/``itemprop=author`` markup."""
+    if printed:
+        return printed, "printed byline"
+    linked = tidy_authors(linked_byline(html))
+    if linked:
+        return linked, "author link"
+    return tidy_authors(name for name in marked_authors(html) if _name_in(name)), "author markup"
+
+
 def reconcile_authors(extracted: str | None, *, html: str, site_name: str | None = None,
                       url: str | None = None) -> tuple[tuple[str, ...], str]:
     """The article's authors and where they came from (``trafilatura``, ``meta author``, ``json-ld``,
-    ``printed byline``)."""
+    ``printed byline``, ``author link``, ``author markup``)."""
     candidates = _metadata_candidates(extracted, html)
     printed = tidy_authors(printed_byline(html))
+    if candidates and candidates[0][1] == "trafilatura" and _key(candidates[0][0][0]) not in _stated_keys(html) \
+            and only_in_comments(candidates[0][0][0], html):
+        # Found by its class alone, stated by no metadata, printed only in the comments: a commenter.
+        candidates = candidates[1:]
     if not candidates:
-        if printed:
-            return printed, "printed byline"
-        linked = tidy_authors(linked_byline(html))
-        if linked:
-            return linked, "author link"
-        return tidy_authors(name for name in marked_authors(html) if _name_in(name)), "author markup"
+        return _printed_authors(html, printed)
     authors, source = candidates[0]
     site = site_keys(site_name, url) | {_key(name) for name in publisher_names(html)}
     # The site or its publisher named among people ("Fastarz; Ahmet Serhan") is the publisher, not a writer.

@@ -216,3 +216,12 @@ def test_dated_byline_above_the_headline() -> None:
     below = ("<html><body><h1>12 DIY woodworking projects</h1><p>December 3, 2024 by Erin Spain 4 Comments</p>"
              "<p>Start with a cutting board.</p></body></html>")
     assert reconcile_authors(None, html=below)[0] == ()
+
+
+def test_a_name_printed_only_in_the_comments_is_a_commenter() -> None:
+    html = snippet("byline-commenter")
+    assert reconcile_authors("Fullysecret1dbb6551f4", html=html)[0] == ()
+    # The same name printed in the article's own byline is the writer.
+    bylined = html.replace('<div class="entry-content">', '<p class="byline">fullysecret1dbb6551f4</p>'
+                                                          '<div class="entry-content">')
+    assert reconcile_authors("Fullysecret1dbb6551f4", html=bylined) == (("Fullysecret1dbb6551f4",), "trafilatura")
