@@ -30,7 +30,7 @@ _NAME_MONTHS = frozenset({"april", "may", "june", "july", "august", "march"})
 # Abbreviations that are also names (Pieter Jan Mol, Wang Jun, María del Mar).
 _NAME_MONTH_ABBREVIATIONS = frozenset({"jan", "mar", "jun", "jul", "may"})
 # Separators a byline puts between the name and a date or a role: the name always ends there.
-_SEPARATORS = frozenset({"|", "•", "·", "-", "–", "—"})
+_SEPARATORS = frozenset({"|", "•", "·", "⋅", "∙", "●", "-", "–", "—"})
 # Words that start an update note. "Last" and "On" are also surnames (Jonathan V. Last), so they end a
 # name only when the note goes on (``Last updated``, ``On December 9``).
 _NOTE_WORDS = frozenset({"updated", "published", "posted", "modified"})
@@ -50,7 +50,7 @@ _NOT_NAMES = frozenset({"name", "author", "the author", "admin", "human", "staff
                         "unknown", "anonymous", "guest", "team", "by", "undefined", "null", "none", "webmaster"})
 _NAME_PARTICLES = frozenset({"de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le", "los",
                              "las", "bin", "al", "y", "e", "dos", "das", "do"})
-_SUFFIX_PUNCTUATION = " ,;:|•·-–—\"“”"
+_SUFFIX_PUNCTUATION = " ,;:|•·⋅∙●-–—\"“”"
 
 
 def _is_date_part(word: str) -> bool:

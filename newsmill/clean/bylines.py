@@ -64,7 +64,7 @@ _BYLINE_MARKUP = re.compile(r'<(\w+)\b[^>]*\bclass=["\']([^"\']*(?:author|byline
 # Classes of an author's bio, picture, social links or comments, which also say "author".
 _NOT_BYLINE_CLASSES = ("bio", "avatar", "comment", "img", "image", "photo", "social", "desc")
 _MAX_NAME_CHARS = 60
-_BYLINE_END = re.compile(r"\s*[•⋅·|]\s*")
+_BYLINE_END = re.compile(r"\s*[•⋅∙●·|]\s*")
 # How far below the headline a byline is looked for: characters of markup, and text blocks.
 _BYLINE_WINDOW = 40_000
 _BYLINE_BLOCKS = 40

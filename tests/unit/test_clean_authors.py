@@ -36,6 +36,7 @@ from tests.unit.test_clean_html import PARAGRAPHS, html_doc
     # An avatar's initials before the name; a month whose day sat in another element.
     ("CM Craig McCarthy Last updated", "Craig McCarthy"),
     ("Wyndo Dec", "Wyndo"),
+    ("Meaghan Weeden ● December 23, 2025 ● 6 min read", "Meaghan Weeden"),
     ("JR Smith", "JR Smith"),
     ("Hassan Jan", "Hassan Jan"),
     # Names that look like the decoration and must survive it.

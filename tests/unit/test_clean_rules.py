@@ -225,3 +225,12 @@ def test_a_name_printed_only_in_the_comments_is_a_commenter() -> None:
     bylined = html.replace('<div class="entry-content">', '<p class="byline">fullysecret1dbb6551f4</p>'
                                                           '<div class="entry-content">')
     assert reconcile_authors("Fullysecret1dbb6551f4", html=bylined) == (("Fullysecret1dbb6551f4",), "trafilatura")
+
+
+def test_byline_separated_by_a_bullet() -> None:
+    html = ('<html><head><meta property="og:site_name" content="One Tree Planted"></head><body>'
+            '<h1 class="article-title">How to reduce waste</h1><div class="my-meta"><span><a href="/search?q=MW">'
+            "by Meaghan Weeden</a></span> ● <span>December 23, 2025</span> ● <span>6 min read</span></div>"
+            "<p>Start with what you throw away most.</p></body></html>")
+    assert reconcile_authors("One Tree Planted", html=html, site_name="One Tree Planted") == \
+        (("Meaghan Weeden",), "printed byline")
