@@ -2,26 +2,33 @@
 
 trafilatura reads ``meta[name=author]``, JSON-LD and byline markup, but it rewrites what it finds: it
 drops the full stops of initials and titles (``Christopher S. Penn`` becomes ``Christopher S Penn``,
-``Dr. Allen`` becomes ``Dr Allen``), skips one-word names (``Zach``, a blogger's handle), and takes the
-site itself for an author when the page's only "author" metadata names the publisher. So:
+``Dr. Allen`` becomes ``Dr Allen``), skips one-word names (``Zach``, a blogger's handle), takes the
+site itself for an author when the page's only "author" metadata names the publisher, and its
+last-resort search takes any element whose class says "author" (a menu item, a commenter). So:
 
 - a name trafilatura reports is written as the page writes it, when one of the page's own sources
   (``meta[name=author]``, ``rel=author`` links, ``itemprop=author``, JSON-LD ``author``) spells the same
-  letters with punctuation, or the page prints it with full stops after its initials or title;
-- when trafilatura reports none, ``meta[name=author]`` and then JSON-LD are read directly, and last the
-  printed byline: a text block below the first ``<h1>`` that is nothing but ``By Name`` (``Written by``,
-  ``Posted by``, ``Author:``), links and emphasis inside it joined. A whole block, not a phrase anywhere in
-  the text: "by" inside a sentence is not a byline; failing that, the first element below the ``<h1>``
-  whose class names an author or a byline (``post-author``, ``byline``; not a bio, an avatar or a
-  comment) whose whole text is a name; failing that, the first link below the ``<h1>`` to an
-  author's page (``/authors/jane-doe``) whose text is a name, and last the ``rel=author`` and
+  letters with punctuation, or the page prints it with full stops after its initials or title; a pick
+  holding a copyright line or a run of menu text, or a name no metadata states that the page prints
+  only in its comments, is not taken;
+- after trafilatura's pick, ``meta[name=author]`` and then JSON-LD are read directly (not a name that
+  is the page's ``meta[name=copyright]`` holder);
+- the printed byline: a text block just below the first ``<h1>`` that is nothing but ``By Name``
+  (``Written by``, ``Posted by``, ``Author:``, ``Contributors:``; ``Written by`` anywhere below it;
+  ``By Name`` or ``Published <date> by Name`` just above it), links and emphasis inside it joined. A
+  whole block, not a phrase anywhere in the text: "by" inside a sentence is not a byline; failing that,
+  the first element below the ``<h1>`` whose class names an author or a byline (``post-author``,
+  ``byline``; not a bio, an avatar or a comment) whose whole text is a name;
+- when no metadata names anyone, the printed byline; failing that, the first link below the ``<h1>``
+  to an author's page (``/authors/jane-doe``) whose text is a name, and last the ``rel=author`` and
   ``itemprop=author`` elements whose text is a name.
 
-A byline that names the site or its team (``Supermove``, ``Podium Staff``) is kept: on the WCXB dev
-articles the ground truth counts it as the author more often than not. But the site (``og:site_name``,
-the domain, the JSON-LD publisher) named among people is left out, and the site as the only author gives
-way to a person another source names, the printed byline first. And a metadata author the page never
-shows (a CMS account, an unfilled template, a previous writer) gives way to the printed byline.
+Where the sources disagree, what readers see wins: a metadata author the page never shows (a CMS
+account, an unfilled template, a previous writer) gives way to the printed byline. A byline that names
+the site or its team (``Supermove``, ``Podium Staff``) is kept, for on the WCXB dev articles the ground
+truth counts it as the author far more often than not; but the site (``og:site_name``, the domain, the
+JSON-LD publisher) named among people is left out, and the site as the only author gives way to a
+person another source names, the printed byline first.
 """
 
 from __future__ import annotations
@@ -68,6 +75,7 @@ _BYLINE_END = re.compile(r"\s*[•⋅∙●·|]\s*")
 # How far below the headline a byline is looked for: characters of markup, and text blocks.
 _BYLINE_WINDOW = 40_000
 _BYLINE_BLOCKS = 40
+# And how far above it, where some templates print the byline after the category: characters, blocks.
 _ABOVE_CHARS = 3_000
 _ABOVE_BLOCKS = 4
 _MAX_BYLINE_WORDS = 5
@@ -130,8 +138,8 @@ def printed_byline(html: str) -> list[str]:
     above = _text_blocks(_NOT_TEXT.sub(" ", html[max(0, headline.start() - _ABOVE_CHARS): headline.start()]))
     for block in above[-_ABOVE_BLOCKS:]:
         match = _BYLINE.match(block) or _DATED_BYLINE.match(block)
-        if match and _name_in(match.group(1)):
-            return [_name_in(match.group(1)) or ""]
+        if match and (name := _name_in(match.group(1))):
+            return [name]
     for index, block in enumerate(_text_blocks(window)):
         match = _BYLINE.match(block)
         # "By" alone starts many a caption or card further down; "Written by" is a byline wherever it is.
