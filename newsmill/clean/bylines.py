@@ -33,8 +33,9 @@ person another source names, the printed byline first.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from html import unescape
 
 from newsmill.clean.authors import is_page_furniture, tidy_author, tidy_authors
@@ -119,12 +120,17 @@ def _name_in(text: str) -> str | None:
     return None
 
 
-def _text_blocks(markup: str) -> list[str]:
-    """The non-empty text blocks of ``markup``. Inline tags are spaces (``<a>Name</a><span>Published``),
-    and a space is no word before a comma."""
-    blocks = (_SPACE_BEFORE_PUNCTUATION.sub(r"\1", " ".join(unescape(block).split()))
-              for block in _TAG.split(_INLINE.sub(" ", markup)))
-    return [block for block in blocks if block]
+def _text_blocks(markup: str) -> Iterator[str]:
+    """The non-empty text blocks of ``markup``, inline tags read as spaces (``<a>Name</a><span>Published``)."""
+    for block in _TAG.split(_INLINE.sub(" ", markup)):
+        text = " ".join((unescape(block) if "&" in block else block).split())
+        if text:
+            yield text
+
+
+def _byline_name(text: str) -> str | None:
+    """The name in the text after a byline's ``By``; a space is no word before a comma (``Name , Role``)."""
+    return _name_in(_SPACE_BEFORE_PUNCTUATION.sub(r"\1", text))
 
 
 def printed_byline(html: str) -> list[str]:
@@ -135,16 +141,16 @@ def printed_byline(html: str) -> list[str]:
         return []
     window = _NOT_TEXT.sub(" ", html[headline.start(): headline.start() + _BYLINE_WINDOW])
     # Some templates print the byline just above the headline, after the category.
-    above = _text_blocks(_NOT_TEXT.sub(" ", html[max(0, headline.start() - _ABOVE_CHARS): headline.start()]))
+    above = list(_text_blocks(_NOT_TEXT.sub(" ", html[max(0, headline.start() - _ABOVE_CHARS): headline.start()])))
     for block in above[-_ABOVE_BLOCKS:]:
         match = _BYLINE.match(block) or _DATED_BYLINE.match(block)
-        if match and (name := _name_in(match.group(1))):
+        if match and (name := _byline_name(match.group(1))):
             return [name]
     for index, block in enumerate(_text_blocks(window)):
         match = _BYLINE.match(block)
         # "By" alone starts many a caption or card further down; "Written by" is a byline wherever it is.
         if match and (index < _BYLINE_BLOCKS or block[:2].casefold() != "by"):
-            name = _name_in(match.group(1))
+            name = _byline_name(match.group(1))
             return [name] if name else []
     for match in _BYLINE_MARKUP.finditer(window):
         if any(part in match.group(2).lower() for part in _NOT_BYLINE_CLASSES):
@@ -197,17 +203,23 @@ def visible_text(html: str) -> str:
     return " ".join(unescape(_TAG.sub(" ", _INVISIBLE.sub(" ", html))).split()).casefold()
 
 
+@functools.lru_cache(maxsize=4)
+def _stated(html: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The names the page's ``meta[name=author]``, JSON-LD ``author`` and ``rel``/``itemprop=author``
+    markup state. Cached like the JSON-LD blocks: one page's sources are asked about several times."""
+    return tuple(meta_authors(html)), tuple(json_ld_authors(html)), tuple(marked_authors(html))
+
+
 def _metadata_candidates(extracted: str | None, html: str) -> list[tuple[tuple[str, ...], str]]:
     """The authors each metadata source names, in order of trust: trafilatura's pick, then the page's own
     ``meta[name=author]`` and JSON-LD (trafilatura skips one-word names and JSON-LD authors given as an
     ``@id`` reference)."""
-    meta = meta_authors(html)
-    structured = json_ld_authors(html)
+    meta, structured, marked = _stated(html)
     candidates: list[tuple[tuple[str, ...], str]] = []
     # trafilatura's last-resort search takes any element whose class says "author" (a menu item
     # "authorities-…", a footer's copyright line): one entry that is page furniture spoils the whole pick.
     if extracted and not any(is_page_furniture(name) for name in split_names(extracted)):
-        spellings = {_key(name): name for name in (*marked_authors(html), *structured, *meta) if _key(name)}
+        spellings = {_key(name): name for name in (*marked, *structured, *meta) if _key(name)}
         candidates.append((tidy_authors(_as_written(split_names(extracted), spellings, html)), "trafilatura"))
     candidates += [(tidy_authors(meta), "meta author"), (tidy_authors(structured), "json-ld")]
     # The copyright holder (often the agency that built the site) named as the author is the owner.
@@ -218,7 +230,7 @@ def _metadata_candidates(extracted: str | None, html: str) -> list[tuple[tuple[s
 
 def _stated_keys(html: str) -> set[str]:
     """The names the page's own author metadata and markup state, as keys."""
-    return {_key(name) for name in (*meta_authors(html), *json_ld_authors(html), *marked_authors(html))}
+    return {_key(name) for names in _stated(html) for name in names}
 
 
 def _without_site(name: str, site: set[str]) -> str:
@@ -238,7 +250,7 @@ def _printed_authors(html: str, printed: tuple[str, ...]) -> tuple[tuple[str, ..
     linked = tidy_authors(linked_byline(html))
     if linked:
         return linked, "author link"
-    return tidy_authors(name for name in marked_authors(html) if _name_in(name)), "author markup"
+    return tidy_authors(name for name in _stated(html)[2] if _name_in(name)), "author markup"
 
 
 def reconcile_authors(extracted: str | None, *, html: str, site_name: str | None = None,

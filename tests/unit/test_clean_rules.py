@@ -234,3 +234,10 @@ def test_byline_separated_by_a_bullet() -> None:
             "<p>Start with what you throw away most.</p></body></html>")
     assert reconcile_authors("One Tree Planted", html=html, site_name="One Tree Planted") == \
         (("Meaghan Weeden",), "printed byline")
+
+
+def test_a_page_wide_comments_class_does_not_make_everyone_a_commenter() -> None:
+    html = snippet("byline-commenter").replace("<body>", '<body class="single comments-open">')
+    bylined = html.replace('<div class="entry-content">', '<p class="meta-item">fullysecret1dbb6551f4</p>'
+                                                          '<div class="entry-content">')
+    assert reconcile_authors("Fullysecret1dbb6551f4", html=bylined) == (("Fullysecret1dbb6551f4",), "trafilatura")
