@@ -14,7 +14,7 @@ from collections.abc import Iterable
 _PREFIX = re.compile(
     r"^(?:(?:this\s+(?:post|article|story)\s+(?:was\s+)?)?(?:written|posted|reported|published|recipe|article|"
     r"story|words|reviewed|edited|compiled|photos?|text)\s+by|(?:view|see)\s+(?:all|more)\s+posts(?:\s+by)?|"
-    r"more\s+posts\s+by|read\s+more\s+(?:about|from|by)|about\s+the\s+author|about\s+the|by|author|authors|"
+    r"more\s+posts\s+by|read\s+more\s+(?:about|from|by)|about\s+the\s+author|about\s+the|about|by|author|authors|"
     # "by" in Spanish/Portuguese, French, Dutch and the Scandinavian languages ("von" and "di" are also
     # name particles, so they stay).
     r"por|par|door|av)\b"
@@ -27,8 +27,10 @@ _MONTH_TOKENS = frozenset(_MONTHS) | frozenset(month[:3] for month in _MONTHS) |
 # Month names that are also names (Jo March, Theresa May, Wang Jun, María del Mar): these and the
 # abbreviations end a name only when a day or year follows them.
 _NAME_MONTHS = frozenset({"april", "may", "june", "july", "august", "march"})
+# Abbreviations that are also names (Pieter Jan Mol, Wang Jun, María del Mar).
+_NAME_MONTH_ABBREVIATIONS = frozenset({"jan", "mar", "jun", "jul", "may"})
 # Separators a byline puts between the name and a date or a role: the name always ends there.
-_SEPARATORS = frozenset({"|", "•", "·", "-", "–", "—"})
+_SEPARATORS = frozenset({"|", "•", "·", "⋅", "∙", "●", "-", "–", "—"})
 # Words that start an update note. "Last" and "On" are also surnames (Jonathan V. Last), so they end a
 # name only when the note goes on (``Last updated``, ``On December 9``).
 _NOTE_WORDS = frozenset({"updated", "published", "posted", "modified"})
@@ -46,7 +48,9 @@ _ROLE_MODIFIERS = frozenset({
 # Words that are labels or placeholders, never a name on their own.
 _NOT_NAMES = frozenset({"name", "author", "the author", "admin", "human", "staff", "editor", "editors",
                         "unknown", "anonymous", "guest", "team", "by", "undefined", "null", "none", "webmaster"})
-_SUFFIX_PUNCTUATION = " ,;:|•·-–—\"“”"
+_NAME_PARTICLES = frozenset({"de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le", "los",
+                             "las", "bin", "al", "y", "e", "dos", "das", "do"})
+_SUFFIX_PUNCTUATION = " ,;:|•·⋅∙●-–—\"“”"
 
 
 def _is_date_part(word: str) -> bool:
@@ -64,21 +68,41 @@ def _ends_name(words: list[str], index: int) -> bool:
     if word in _MONTH_TOKENS:
         if _is_date_part(following):
             return True
-        # A full month that is no name, last in the entry: "Jordana Cepelewicz December".
-        return word in _MONTHS and word not in _NAME_MONTHS and not following
+        # A month that is no name, last in the entry: "Jordana Cepelewicz December", "Wyndo Dec" (the day
+        # was in another element).
+        return not following and word not in _NAME_MONTHS and word not in _NAME_MONTH_ABBREVIATIONS
     return False
+
+
+# More words than any name has, particles aside: a menu or a sentence caught by a class name.
+_MAX_NAME_WORDS = 6
+_COPYRIGHT = re.compile(r"©|&copy;|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", re.IGNORECASE)
+
+
+def is_page_furniture(raw: str) -> bool:
+    """Whether a byline entry is a copyright notice or a run of menu text rather than a name."""
+    words = [word for word in _PREFIX.sub("", raw.strip()).split() if word.casefold() not in _NAME_PARTICLES]
+    return bool(_COPYRIGHT.search(raw)) or len(words) > _MAX_NAME_WORDS
+
+
+def _is_monogram(token: str, following: list[str]) -> bool:
+    """Whether ``token`` is the initials of the words after it, as an avatar without a picture shows them."""
+    initials = "".join(word[0] for word in following[:len(token)])
+    return 2 <= len(token) <= 3 and token.isupper() and token == initials
 
 
 def tidy_author(raw: str) -> str | None:
     """The name in one byline entry, or None when it holds no name."""
     text = " ".join(raw.split())
-    if "@" in text or "://" in text or text.startswith("www."):
+    if "@" in text or "://" in text or text.casefold().startswith(("www.", "www ")):
         return None  # an e-mail address or a profile URL, not a byline
     text = _PREFIX.sub("", text).strip(_SUFFIX_PUNCTUATION)
     tokens = text.split()
     words = [token.casefold().strip(".,:;") for token in tokens]
     if not words or _ends_name(words, 0) or all(word in _ROLES | _ROLE_MODIFIERS for word in words):
         return None  # "Updated January 3", "Trial Attorney": a note or a role, no name
+    if len(tokens) >= 3 and _is_monogram(tokens[0], tokens[1:]):
+        tokens, words = tokens[1:], words[1:]  # "CM Craig McCarthy": the avatar's initials before the name
     kept: list[str] = []
     for index, token in enumerate(tokens):
         rest = words[index:]

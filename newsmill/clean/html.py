@@ -144,7 +144,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     if len(text) < options.min_text_chars:
         raise Drop("too_short", f"{len(text)} characters of text, fewer than {options.min_text_chars}")
 
-    authors, authors_from = reconcile_authors(extracted.author, html=doc.body)
+    authors, authors_from = reconcile_authors(extracted.author, html=doc.body, site_name=site_name,
+                                              url=doc.url or extracted.url)
 
     # htmldate's day, unless the page's metadata or its printed header contradicts it.
     corrected = publication_day(doc.body, extracted.date)

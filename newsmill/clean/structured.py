@@ -177,3 +177,21 @@ def json_ld_authors(html: str) -> list[str]:
             if "author" in node and set(_types_of(node)) & _AUTHORED_TYPES:
                 names.extend(name for name in _author_names(node["author"], by_id) if name not in names)
     return names
+
+
+def publisher_names(html: str) -> list[str]:
+    """The names of the ``publisher`` of the page's top-level JSON-LD nodes (``@id`` references resolved):
+    the organisation behind the site, which is not a writer."""
+    names: list[str] = []
+    for block in _parsed_blocks(html):
+        if isinstance(block, str):
+            continue
+        by_id = {node["@id"]: node for node in _nodes(block) if isinstance(node.get("@id"), str) and len(node) > 1}
+        for node in _top_nodes(block):
+            publishers = node.get("publisher")
+            for entry in publishers if isinstance(publishers, list) else [publishers]:
+                if isinstance(entry, dict) and "name" not in entry and isinstance(entry.get("@id"), str):
+                    entry = by_id.get(entry["@id"], entry)
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"] not in names:
+                    names.append(entry["name"])
+    return names

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from newsmill.clean import clean
-from newsmill.clean.authors import tidy_author, tidy_authors
+from newsmill.clean.authors import is_page_furniture, tidy_author, tidy_authors
+from newsmill.clean.bylines import reconcile_authors
 from newsmill.clean.structured import json_ld_authors
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
@@ -31,6 +32,13 @@ from tests.unit.test_clean_html import PARAGRAPHS, html_doc
     ("Jordana Cepelewicz Dec 19, 2025", "Jordana Cepelewicz"),
     ("Door Jan de Vries", "Jan de Vries"),
     ("Por Juan Pérez", "Juan Pérez"),
+    ("About Alexa", "Alexa"),
+    # An avatar's initials before the name; a month whose day sat in another element.
+    ("CM Craig McCarthy Last updated", "Craig McCarthy"),
+    ("Wyndo Dec", "Wyndo"),
+    ("Meaghan Weeden ● December 23, 2025 ● 6 min read", "Meaghan Weeden"),
+    ("JR Smith", "JR Smith"),
+    ("Hassan Jan", "Hassan Jan"),
     # Names that look like the decoration and must survive it.
     ("M.al-Frieh", "M.al-Frieh"),
     ("H. Said", "H. Said"),
@@ -57,7 +65,7 @@ def test_bylines_are_reduced_to_the_name(raw: str, name: str) -> None:
 
 @pytest.mark.parametrize("raw", ["Dec", "August", "Updated January", "On December 9", "The Author", "Name",
                                  "Trial Attorney", "View more posts", "About the", "4", "jane@example.org",
-                                 "https://example.org/author/jane"])
+                                 "https://example.org/author/jane", "Www Facebook Com"])
 def test_notes_labels_and_addresses_are_not_names(raw: str) -> None:
     assert tidy_author(raw) is None
 
@@ -102,3 +110,29 @@ def test_clean_falls_back_to_json_ld_authors_with_provenance(data: object, name:
     record = clean(html_doc(page_with_json_ld(data), url="https://example.org/talks"))
     assert record.authors == (name,)
     assert record.provenance[-1].fields["authors"] == "json-ld"
+
+
+@pytest.mark.parametrize(("raw", "furniture"), [
+    ("The Pennsylvania State University ©", True),
+    ("Copyright 2025 Kneib Dentistry", True),
+    ("Authorities Governing Board Actions Open submenu LSC Code", True),
+    ("This post was written by Danielle Padula", False),
+    ("María de los Ángeles García de la Fuente", False),
+    ("Jane Doe", False),
+])
+def test_page_furniture_is_no_byline(raw: str, furniture: bool) -> None:
+    assert is_page_furniture(raw) is furniture
+
+
+def test_a_pick_holding_a_copyright_line_gives_way_to_the_meta_author() -> None:
+    html = ('<html><head><meta name="author" content="Maddy"></head><body><h1>Plant-based basics</h1>'
+            '<footer class="author-footer">© 2025 <a href="/terms">Terms &amp; Conditions</a> Privacy Policy</footer>'
+            "</body></html>")
+    assert reconcile_authors("©; Conditions Privacy Policy", html=html) == (("Maddy",), "meta author")
+
+
+def test_the_copyright_holder_as_meta_author_is_no_writer() -> None:
+    html = ('<html><head><meta name="author" content="SmartEtailing Inc"><meta name="copyright" '
+            'content="&copy; 2026 SmartEtailing, Inc. All rights reserved."></head><body><h1>Local trails</h1>'
+            "<p>Memorial Park has eight miles of singletrack.</p></body></html>")
+    assert reconcile_authors("SmartEtailing Inc", html=html)[0] == ()

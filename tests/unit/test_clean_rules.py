@@ -235,3 +235,111 @@ def test_a_dated_home_page_is_not_judged_by_its_address() -> None:
     html = snippet("pagetype-home").replace(
         "</head>", '<meta property="article:published_time" content="2025-01-02T10:00:00Z"></head>')
     assert non_article_evidence(html) is None
+
+
+def test_printed_byline_beats_metadata_the_page_never_shows() -> None:
+    # The CMS account stays in meta and JSON-LD; the page prints the writer.
+    assert reconcile_authors("andrew.keaveney", html=snippet("byline-stale-metadata")) == \
+        (("Denise Everheart",), "printed byline")
+
+
+def test_metadata_author_the_page_shows_is_kept() -> None:
+    html = snippet("byline-stale-metadata").replace("<p>Meditation", "<footer>andrew.keaveney</footer><p>Meditation")
+    assert reconcile_authors("andrew.keaveney", html=html) == (("andrew.keaveney",), "trafilatura")
+
+
+def test_site_as_author_gives_way_to_a_named_writer() -> None:
+    html = snippet("byline-site-and-writer")
+    assert reconcile_authors("British Heart Foundation", html=html, site_name="British Heart Foundation") == \
+        (("Tracy Parker, Dietitian",), "printed byline")
+    # Without a writer named anywhere, the site stays the author (small sites print themselves).
+    alone = html.replace('<p class="byline">By Tracy Parker, Dietitian</p>', "")
+    assert reconcile_authors("British Heart Foundation", html=alone, site_name="British Heart Foundation") == \
+        (("British Heart Foundation",), "trafilatura")
+
+
+def test_site_named_among_writers_is_left_out() -> None:
+    html = ('<html><head><meta property="og:site_name" content="Fastarz"></head><body><h1>Top 10 shoe companies'
+            "</h1><p>Nike leads.</p></body></html>")
+    assert reconcile_authors("Fastarz; Ahmet Serhan", html=html, url="https://fastarz.com/top-10") == \
+        (("Ahmet Serhan",), "trafilatura")
+
+
+def test_link_to_an_author_page_below_the_headline() -> None:
+    # The navigation's author links come before the headline; the aside's link text is not a bare name.
+    assert reconcile_authors(None, html=snippet("byline-author-link")) == (("Trevor Jackins",), "author link")
+    without = snippet("byline-author-link").replace('<a href="/authors/trevor-jackins">Trevor Jackins</a>', "")
+    assert reconcile_authors(None, html=without) == ((), "author markup")
+
+
+def test_itemprop_author_when_nothing_else_names_one() -> None:
+    assert reconcile_authors(None, html=snippet("byline-author-markup")) == (("Kiersten",), "author markup")
+
+
+def test_byline_name_may_start_with_a_digit() -> None:
+    html = ('<html><body><h1>How does robot vacuum mapping work?</h1><p class="meta">By 3i Global</p>'
+            "<p>Lidar maps a room in one pass.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("3i Global",), "printed byline")
+
+
+def test_written_by_block_far_below_the_headline() -> None:
+    # A long table of contents between the headline and the byline at the article's end.
+    contents = "".join(f'<li><a href="#s{n}">Section {n}</a></li>' for n in range(60))
+    html = (f"<html><body><h1>Why cheap SEO does not work</h1><ul>{contents}</ul><p>Cheap SEO buys links.</p>"
+            '<div class="box"><p>Written by <strong>John Crenshaw</strong></p></div></body></html>')
+    assert reconcile_authors(None, html=html) == (("John Crenshaw",), "printed byline")
+    # A bare "By" that far down is a caption or a card, not the byline.
+    assert reconcile_authors(None, html=html.replace("Written by", "By"))[0] == ()
+
+
+def test_byline_with_credentials_and_contributors_label() -> None:
+    html = ('<html><body><h1>A guide to retirement calculators</h1><div class="meta">By <a href="/p/cp">Charles '
+            'Patterson</a>, WCI Columnist</div><p>Calculators need honest inputs.</p></body></html>')
+    assert reconcile_authors(None, html=html) == (("Charles Patterson, WCI",), "printed byline")
+    html = ('<html><body><h1>14 low-light houseplants</h1><div class="tags"><strong>Contributors:</strong> '
+            "Janet Loughrey</div><p>Snake plants tolerate shade.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("Janet Loughrey",), "printed byline")
+
+
+def test_first_author_classed_element_that_is_a_name() -> None:
+    html = ('<html><body><h1>SEO tips for mental health professionals</h1>'
+            '<p class="author-note">Our authors are practitioners; an editor reviews every claim.</p>'
+            '<div class="blog_author-box"><span class="author-name">Lauren Vetter</span></div>'
+            "<p>Start with the pages patients read.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("Lauren Vetter",), "printed byline")
+
+
+def test_dated_byline_above_the_headline() -> None:
+    html = ('<html><body><nav><a href="/courses">Garden Courses</a></nav><div class="publish-meta">'
+            "<span>Published August 7, 2023</span> <span>by Nicole Burke</span></div>"
+            "<h1>Gardenary planting vs. ordinary planting</h1><p>Plant densely and in blocks.</p></body></html>")
+    assert reconcile_authors(None, html=html) == (("Nicole Burke",), "printed byline")
+    # Below the headline a dated line naming more than a name ("4 Comments") is not taken for one.
+    below = ("<html><body><h1>12 DIY woodworking projects</h1><p>December 3, 2024 by Erin Spain 4 Comments</p>"
+             "<p>Start with a cutting board.</p></body></html>")
+    assert reconcile_authors(None, html=below)[0] == ()
+
+
+def test_a_name_printed_only_in_the_comments_is_a_commenter() -> None:
+    html = snippet("byline-commenter")
+    assert reconcile_authors("Fullysecret1dbb6551f4", html=html)[0] == ()
+    # The same name printed in the article's own byline is the writer.
+    bylined = html.replace('<div class="entry-content">', '<p class="byline">fullysecret1dbb6551f4</p>'
+                                                          '<div class="entry-content">')
+    assert reconcile_authors("Fullysecret1dbb6551f4", html=bylined) == (("Fullysecret1dbb6551f4",), "trafilatura")
+
+
+def test_byline_separated_by_a_bullet() -> None:
+    html = ('<html><head><meta property="og:site_name" content="One Tree Planted"></head><body>'
+            '<h1 class="article-title">How to reduce waste</h1><div class="my-meta"><span><a href="/search?q=MW">'
+            "by Meaghan Weeden</a></span> ● <span>December 23, 2025</span> ● <span>6 min read</span></div>"
+            "<p>Start with what you throw away most.</p></body></html>")
+    assert reconcile_authors("One Tree Planted", html=html, site_name="One Tree Planted") == \
+        (("Meaghan Weeden",), "printed byline")
+
+
+def test_a_page_wide_comments_class_does_not_make_everyone_a_commenter() -> None:
+    html = snippet("byline-commenter").replace("<body>", '<body class="single comments-open">')
+    bylined = html.replace('<div class="entry-content">', '<p class="meta-item">fullysecret1dbb6551f4</p>'
+                                                          '<div class="entry-content">')
+    assert reconcile_authors("Fullysecret1dbb6551f4", html=bylined) == (("Fullysecret1dbb6551f4",), "trafilatura")
