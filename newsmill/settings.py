@@ -216,7 +216,7 @@ class Settings:
     asks to reprocess). 0: every job delivers everything."""
     io_concurrency: int = 16
     cpu_concurrency: int = max(1, os.cpu_count() or 1)
-    worker_max_memory_mb: int = 450
+    worker_max_memory_mb: int = 480
     """A prefork pool process whose resident memory (shared model pages included) has passed this many MB
     after a task is replaced by a fresh fork of the warm parent (Celery's ``worker_max_memory_per_child``):
     spaCy's vocabulary and lxml's caches grow with every new word and page, and a fork costs milliseconds.

@@ -33,7 +33,7 @@ ARTICLES = 4
 
 
 def test_settings_map_the_bound_to_celery_in_kib() -> None:
-    assert celery_config(Settings.from_env({}))["worker_max_memory_per_child"] == 450 * 1024
+    assert celery_config(Settings.from_env({}))["worker_max_memory_per_child"] == 480 * 1024
     assert celery_config(Settings.from_env({"NEWSMILL_WORKER_MAX_MEMORY": "0"}))[
         "worker_max_memory_per_child"] is None
 
