@@ -8,11 +8,17 @@ from its first task); a prefork child builds its own in ``worker_process_init``.
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any, ClassVar
 
 from celery import bootsteps
-from celery.signals import celeryd_after_setup, worker_process_init, worker_process_shutdown
+from celery.signals import (
+    celeryd_after_setup,
+    worker_before_create_process,
+    worker_process_init,
+    worker_process_shutdown,
+)
 
 from newsmill.observe import NO_OBSERVER, Observer
 from newsmill.pipeline import warm_up
@@ -95,6 +101,17 @@ def _preload(sender: str, instance: Any, **_: Any) -> None:
     # ~190 MB of models it never uses).
     if CPU_QUEUE in instance.app.amqp.queues.consume_from:
         warm_up(resources_of(instance.app).settings)
+
+
+@worker_before_create_process.connect
+def _freeze_before_fork(**_: Any) -> None:
+    # Celery runs a full collection in the main process before every fork of a pool process: with the
+    # models loaded that is ~890,000 objects and 0.3-0.4 s with the consumer stopped, at every replacement
+    # (NEWSMILL_WORKER_MAX_MEMORY). Frozen objects are skipped by every later collection here and in the
+    # children, whose collections then no longer write to (and so copy) the pages they share with us.
+    # Collected first, so no garbage of ours is frozen for good; after the first time that is cheap.
+    gc.collect()
+    gc.freeze()
 
 
 def _current_process_resources() -> ProcessResources | None:
