@@ -61,6 +61,19 @@ def _body_chars(extracted: Any) -> int:
     return len(extracted.text.strip()) if extracted is not None and extracted.text else 0
 
 
+def _extract_body(doc: Document, options: CleanOptions) -> Any:
+    """trafilatura's extraction of ``doc`` with the focus the options ask for (see
+    ``CleanOptions.second_pass_below_chars`` for the balanced default)."""
+    if options.favor_precision or options.favor_recall:
+        return _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
+    extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=True)
+    if _body_chars(extracted) < options.second_pass_below_chars:
+        balanced = _extract(doc.body, doc.url, options, source=doc.id, recall=False)
+        if _body_chars(balanced) > _body_chars(extracted):
+            extracted = balanced
+    return extracted
+
+
 def _fold(text: str) -> str:
     return " ".join(text.translate(_QUOTES).split()).casefold()
 
@@ -115,15 +128,7 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         evidence = non_article_evidence(doc.body)
         if evidence:
             raise Drop("not_article", evidence)
-    extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
-    if _body_chars(extracted) < options.min_text_chars and options.retry_with_recall \
-            and not (options.favor_recall or options.favor_precision):
-        # In balanced mode trafilatura sometimes discards a whole article it would find with
-        # recall settings (a long page whose body sits in unusual markup); only such pages pay
-        # for a second pass.
-        retried = _extract(doc.body, doc.url, options, source=doc.id, recall=True)
-        if _body_chars(retried) > _body_chars(extracted):
-            extracted = retried
+    extracted = _extract_body(doc, options)
     if extracted is None or not extracted.text or not extracted.text.strip():
         raise Drop("no_content", "trafilatura found no article body")
     site_name = _squash(extracted.sitename)
