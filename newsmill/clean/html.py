@@ -16,6 +16,7 @@ from trafilatura.settings import Extractor
 
 from newsmill import __version__
 from newsmill.clean.bylines import reconcile_authors
+from newsmill.clean.edges import trim_edges
 from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.pagedates import modified, published_source
@@ -139,6 +140,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     # it would hide a dateline in the paragraph after it.
     if title and len(paragraphs) > 1 and _fold(paragraphs[0]) in {_fold(title), _fold(extracted.title or "")}:
         paragraphs = paragraphs[1:]
+    if options.trim_edges:
+        paragraphs = trim_edges(paragraphs)
     dateline: Dateline | None = None
     if options.detect_dateline:
         dateline, rest = split_dateline(paragraphs[0])

@@ -35,6 +35,9 @@ class CleanOptions:
     any prose), and that declares no article type; see :mod:`newsmill.clean.pagetype`."""
     fast: bool = False
     """Skip trafilatura's fallback extractors: quicker, somewhat worse on unusual layouts."""
+    trim_edges: bool = True
+    """Cut the lines of a few words (dates, reading times, share and subscribe calls) that come before
+    the body's first sentence-length line or after its last; see :mod:`newsmill.clean.edges`."""
     detect_dateline: bool = True
     """Split a wire-service dateline (``Damascus, SANA –``) off the first paragraph."""
     tidy_title: bool = True

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from newsmill.clean import clean
+from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
+from newsmill.clean.edges import trim_edges
 from newsmill.clean.pagedates import Stated, modified, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
@@ -172,3 +173,23 @@ def test_a_dated_home_page_is_not_judged_by_its_address() -> None:
     html = snippet("pagetype-home").replace(
         "</head>", '<meta property="article:published_time" content="2025-01-02T10:00:00Z"></head>')
     assert non_article_evidence(html) is None
+
+
+def test_furniture_at_the_body_edges_is_cut() -> None:
+    """A reading time and a date above the first sentence and a share button below the last are cut;
+    the section heading between paragraphs and the closing list stay."""
+    text = clean(html_doc(snippet("body-edge-furniture"))).text or ""
+    lines = text.split("\n\n")
+    assert lines[0].startswith("A garden hose left outside over the winter cracks")
+    assert "Store it coiled and covered" in lines
+    assert lines[-3:] == ["- Drain the hose", "- Coil it loosely", "- Close the valve"]
+    assert "min read" not in text and "Nov 3, 2025" not in text and "Share This Article" not in text
+    kept = clean(html_doc(snippet("body-edge-furniture")), options=CleanOptions(trim_edges=False)).text or ""
+    assert kept.startswith("6 min read") and kept.endswith("Share This Article")
+
+
+def test_edge_trim_keeps_a_dateline_and_an_all_short_body() -> None:
+    sentence = "The ministry said on Monday that the talks would resume next week in Geneva."
+    assert trim_edges(["Updated", "WASHINGTON (Reuters) -", sentence, "Tags", "Diplomacy"]) == [
+        "WASHINGTON (Reuters) -", sentence]
+    assert trim_edges(["Short", "lines only"]) == ["Short", "lines only"]
