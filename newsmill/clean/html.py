@@ -21,6 +21,7 @@ from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.pagedates import modified, published_source
 from newsmill.clean.pagetype import non_article_evidence
+from newsmill.clean.repeats import drop_repeated_sections
 from newsmill.clean.title import reconcile_title
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
@@ -140,6 +141,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     # it would hide a dateline in the paragraph after it.
     if title and len(paragraphs) > 1 and _fold(paragraphs[0]) in {_fold(title), _fold(extracted.title or "")}:
         paragraphs = paragraphs[1:]
+    if options.drop_repeats:
+        paragraphs = drop_repeated_sections(paragraphs)
     if options.trim_edges:
         paragraphs = trim_edges(paragraphs)
     dateline: Dateline | None = None

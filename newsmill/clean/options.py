@@ -35,6 +35,9 @@ class CleanOptions:
     any prose), and that declares no article type; see :mod:`newsmill.clean.pagetype`."""
     fast: bool = False
     """Skip trafilatura's fallback extractors: quicker, somewhat worse on unusual layouts."""
+    drop_repeats: bool = True
+    """Drop the second copy of a section the page holds twice (desktop and mobile layouts, tab panels
+    and their accordions); see :mod:`newsmill.clean.repeats`."""
     trim_edges: bool = True
     """Cut the lines of a few words (dates, reading times, share and subscribe calls) that come before
     the body's first sentence-length line or after its last; see :mod:`newsmill.clean.edges`."""

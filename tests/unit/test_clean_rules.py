@@ -14,6 +14,7 @@ from newsmill.clean.bylines import printed_byline, reconcile_authors
 from newsmill.clean.edges import trim_edges
 from newsmill.clean.pagedates import Stated, modified, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
+from newsmill.clean.repeats import drop_repeated_sections
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
@@ -193,3 +194,34 @@ def test_edge_trim_keeps_a_dateline_and_an_all_short_body() -> None:
     assert trim_edges(["Updated", "WASHINGTON (Reuters) -", sentence, "Tags", "Diplomacy"]) == [
         "WASHINGTON (Reuters) -", sentence]
     assert trim_edges(["Short", "lines only"]) == ["Short", "lines only"]
+
+
+SECTION = [
+    ("Coil the drained hose loosely, without kinks, and keep it in a shed or garage where the temperature "
+     "stays above freezing for most of the season, away from sharp tools and rodents."),
+    ("Close the indoor shut-off valve that feeds the outdoor spigot, then open the spigot to let the last "
+     "of the water run out of the pipe; leave it open until spring so that no water is trapped."),
+    ("Fit an insulated cover over the spigot, tape its edges, and check it after the first hard frost, "
+     "since a loose cover lets cold air reach the valve and the copper pipe behind the wall."),
+]
+
+
+def test_a_section_the_page_holds_twice_is_kept_once() -> None:
+    """The mobile copy of a section (same paragraphs, word for word) goes; a repeated short line stays."""
+    body = ["Winterizing a hose takes ten minutes.", *SECTION, "Read more", "Read more", *SECTION, "Tags"]
+    assert drop_repeated_sections(body) == [
+        "Winterizing a hose takes ten minutes.", *SECTION, "Read more", "Read more", "Tags"]
+    # One repeated paragraph is a pull quote, not a section; a short repeated run is a refrain.
+    assert drop_repeated_sections([*SECTION, SECTION[1]]) == [*SECTION, SECTION[1]]
+    refrain = ["Calling g.", "Printing in g 0", "Panicking!"]
+    assert drop_repeated_sections([*refrain, SECTION[0], *refrain]) == [*refrain, SECTION[0], *refrain]
+
+
+def test_duplicated_layout_section_is_dropped_from_a_page() -> None:
+    """The same tips in a desktop and a mobile block of one page come out once."""
+    tips = "".join(f"<p>{paragraph}</p>" for paragraph in SECTION)
+    page = snippet("body-edge-furniture").replace(
+        "<ul>", f'<div class="tips desktop">{tips}</div><div class="tips mobile">{tips}</div><ul>')
+    text = clean(html_doc(page)).text or ""
+    assert text.count(SECTION[2]) == 1
+    assert (clean(html_doc(page), options=CleanOptions(drop_repeats=False)).text or "").count(SECTION[2]) == 2
