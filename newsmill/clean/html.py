@@ -16,10 +16,12 @@ from trafilatura.settings import Extractor
 
 from newsmill import __version__
 from newsmill.clean.bylines import reconcile_authors
+from newsmill.clean.edges import trim_edges
 from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.pagedates import modified, publication_day, published_source
 from newsmill.clean.pagetype import non_article_evidence
+from newsmill.clean.repeats import drop_repeated_sections
 from newsmill.clean.title import reconcile_title
 from newsmill.errors import Drop
 from newsmill.record import ArticleRecord, Dateline, Document, StageRun
@@ -59,6 +61,19 @@ def _extract(html: str, url: str | None, options: CleanOptions, source: str, *, 
 
 def _body_chars(extracted: Any) -> int:
     return len(extracted.text.strip()) if extracted is not None and extracted.text else 0
+
+
+def _extract_body(doc: Document, options: CleanOptions) -> Any:
+    """trafilatura's extraction of ``doc`` with the focus the options ask for (see
+    ``CleanOptions.second_pass_below_chars`` for the balanced default)."""
+    if options.favor_precision or options.favor_recall:
+        return _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
+    extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=True)
+    if _body_chars(extracted) < options.second_pass_below_chars:
+        balanced = _extract(doc.body, doc.url, options, source=doc.id, recall=False)
+        if _body_chars(balanced) > _body_chars(extracted):
+            extracted = balanced
+    return extracted
 
 
 def _fold(text: str) -> str:
@@ -115,15 +130,7 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         evidence = non_article_evidence(doc.body)
         if evidence:
             raise Drop("not_article", evidence)
-    extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
-    if _body_chars(extracted) < options.min_text_chars and options.retry_with_recall \
-            and not (options.favor_recall or options.favor_precision):
-        # In balanced mode trafilatura sometimes discards a whole article it would find with
-        # recall settings (a long page whose body sits in unusual markup); only such pages pay
-        # for a second pass.
-        retried = _extract(doc.body, doc.url, options, source=doc.id, recall=True)
-        if _body_chars(retried) > _body_chars(extracted):
-            extracted = retried
+    extracted = _extract_body(doc, options)
     if extracted is None or not extracted.text or not extracted.text.strip():
         raise Drop("no_content", "trafilatura found no article body")
     site_name = _squash(extracted.sitename)
@@ -134,6 +141,10 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     # it would hide a dateline in the paragraph after it.
     if title and len(paragraphs) > 1 and _fold(paragraphs[0]) in {_fold(title), _fold(extracted.title or "")}:
         paragraphs = paragraphs[1:]
+    if options.drop_repeats:
+        paragraphs = drop_repeated_sections(paragraphs)
+    if options.trim_edges:
+        paragraphs = trim_edges(paragraphs)
     dateline: Dateline | None = None
     if options.detect_dateline:
         dateline, rest = split_dateline(paragraphs[0])

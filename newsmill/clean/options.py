@@ -22,16 +22,25 @@ class CleanOptions:
     """Keep the text of ``<table>`` elements; data-heavy reports put part of the story there."""
     include_comments: bool = False
     """Reader comments are not the article, so they stay out of ``text`` unless asked for."""
-    retry_with_recall: bool = True
-    """When a balanced extraction finds no body (or one under ``min_text_chars``), try once more
-    with ``favor_recall``; it rescues articles trafilatura discards, at the cost of a second pass
-    over pages that hold no article."""
+    second_pass_below_chars: int = 4000
+    """Balanced mode extracts with trafilatura's recall settings first and, when that body is shorter
+    than this, once more with its balanced settings, keeping the longer body. On the WCXB dev
+    articles, whichever of the two settings is run alone loses whole sections on some pages (recall
+    trusts a short body of its own; balanced prefers a readability guess that stops early); the
+    longer of the two is the better body on both halves of the corpus. Long recall bodies are
+    already complete, so only short ones pay for the second pass; 0 turns it off."""
     drop_non_articles: bool = True
     """Drop (``not_article``) a page whose structured data declares it a product, a shop listing or a
     forum thread, or whose structure shows it (cart controls, a home page, a page of links with hardly
     any prose), and that declares no article type; see :mod:`newsmill.clean.pagetype`."""
     fast: bool = False
     """Skip trafilatura's fallback extractors: quicker, somewhat worse on unusual layouts."""
+    drop_repeats: bool = True
+    """Drop the second copy of a section the page holds twice (desktop and mobile layouts, tab panels
+    and their accordions); see :mod:`newsmill.clean.repeats`."""
+    trim_edges: bool = True
+    """Cut the lines of a few words (dates, reading times, share and subscribe calls) that come before
+    the body's first sentence-length line or after its last; see :mod:`newsmill.clean.edges`."""
     detect_dateline: bool = True
     """Split a wire-service dateline (``Damascus, SANA –``) off the first paragraph."""
     tidy_title: bool = True

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from newsmill.clean import CleanOptions, clean
+from newsmill.clean import html as html_cleaner
+from newsmill.clean.html import _extract
 from newsmill.errors import Drop
 from newsmill.record import Dateline, Document, Source, StageRun, WorkItem
 
@@ -172,3 +174,43 @@ def test_hints_override_extracted_metadata() -> None:
     fields = record.provenance[-1].fields
     assert fields["title"] == fields["published"] == fields["authors"] == "input"
     assert "url" not in fields
+
+
+
+# Saved pages where one of trafilatura's two settings alone loses most of the body: the setting that
+# loses it, and a sentence of the benchmark's ground truth that only the other setting finds.
+BODY_SECTIONS = {
+    # Balanced settings keep only the summary above the report's recommendations.
+    "4519": ("https://www.c2es.org/document/u-s-technology-and-innovation-policies-lessons-for-climate-change/",
+             False, "Policy-makers must be prepared to tolerate some “failures”"),
+    # Recall settings trust their short body, which stops after the first plant.
+    "4705": ("https://www.chicagobotanic.org/plant-information/smart-gardener/"
+             "denizens-dark-indoor-plants-low-light-spaces",
+             True, "Several palms make great indoor plants for low-light situations."),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BODY_SECTIONS))
+def test_the_longer_of_the_recall_and_balanced_bodies_is_kept(name: str) -> None:
+    """A short recall body gets a balanced second pass; the longer body is the one that is complete."""
+    url, losing_recall, sentence = BODY_SECTIONS[name]
+    doc = fixture_doc(name, url)
+    alone = _extract(doc.body, url, CleanOptions(), source=doc.id, recall=losing_recall)
+    assert sentence not in alone.text
+    assert sentence in (clean(doc).text or "")
+
+
+def test_a_long_recall_body_needs_no_second_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a recall body shorter than ``second_pass_below_chars`` pays for the balanced pass."""
+    url, _, _ = BODY_SECTIONS["4519"]
+    calls: list[bool] = []
+
+    def counting(*args: Any, recall: bool, **kwargs: Any) -> Any:
+        calls.append(recall)
+        return _extract(*args, recall=recall, **kwargs)
+
+    monkeypatch.setattr(html_cleaner, "_extract", counting)
+    clean(fixture_doc("4519", url), options=CleanOptions(second_pass_below_chars=1000))
+    assert calls == [True]
+    clean(fixture_doc("4519", url))
+    assert calls == [True, True, False]

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from newsmill.clean import clean
+from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
+from newsmill.clean.edges import trim_edges
 from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
+from newsmill.clean.repeats import drop_repeated_sections
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
@@ -343,3 +345,54 @@ def test_a_page_wide_comments_class_does_not_make_everyone_a_commenter() -> None
     bylined = html.replace('<div class="entry-content">', '<p class="meta-item">fullysecret1dbb6551f4</p>'
                                                           '<div class="entry-content">')
     assert reconcile_authors("Fullysecret1dbb6551f4", html=bylined) == (("Fullysecret1dbb6551f4",), "trafilatura")
+
+
+def test_furniture_at_the_body_edges_is_cut() -> None:
+    """A reading time and a date above the first sentence and a share button below the last are cut;
+    the section heading between paragraphs and the closing list stay."""
+    text = clean(html_doc(snippet("body-edge-furniture"))).text or ""
+    lines = text.split("\n\n")
+    assert lines[0].startswith("A garden hose left outside over the winter cracks")
+    assert "Store it coiled and covered" in lines
+    assert lines[-3:] == ["- Drain the hose", "- Coil it loosely", "- Close the valve"]
+    assert "min read" not in text and "Nov 3, 2025" not in text and "Share This Article" not in text
+    kept = clean(html_doc(snippet("body-edge-furniture")), options=CleanOptions(trim_edges=False)).text or ""
+    assert kept.startswith("6 min read") and kept.endswith("Share This Article")
+
+
+def test_edge_trim_keeps_a_dateline_and_an_all_short_body() -> None:
+    sentence = "The ministry said on Monday that the talks would resume next week in Geneva."
+    assert trim_edges(["Updated", "WASHINGTON (Reuters) -", sentence, "Tags", "Diplomacy"]) == [
+        "WASHINGTON (Reuters) -", sentence]
+    assert trim_edges(["Short", "lines only"]) == ["Short", "lines only"]
+
+
+SECTION = [
+    ("Coil the drained hose loosely, without kinks, and keep it in a shed or garage where the temperature "
+     "stays above freezing for most of the season, away from sharp tools and rodents."),
+    ("Close the indoor shut-off valve that feeds the outdoor spigot, then open the spigot to let the last "
+     "of the water run out of the pipe; leave it open until spring so that no water is trapped."),
+    ("Fit an insulated cover over the spigot, tape its edges, and check it after the first hard frost, "
+     "since a loose cover lets cold air reach the valve and the copper pipe behind the wall."),
+]
+
+
+def test_a_section_the_page_holds_twice_is_kept_once() -> None:
+    """The mobile copy of a section (same paragraphs, word for word) goes; a repeated short line stays."""
+    body = ["Winterizing a hose takes ten minutes.", *SECTION, "Read more", "Read more", *SECTION, "Tags"]
+    assert drop_repeated_sections(body) == [
+        "Winterizing a hose takes ten minutes.", *SECTION, "Read more", "Read more", "Tags"]
+    # One repeated paragraph is a pull quote, not a section; a short repeated run is a refrain.
+    assert drop_repeated_sections([*SECTION, SECTION[1]]) == [*SECTION, SECTION[1]]
+    refrain = ["Calling g.", "Printing in g 0", "Panicking!"]
+    assert drop_repeated_sections([*refrain, SECTION[0], *refrain]) == [*refrain, SECTION[0], *refrain]
+
+
+def test_duplicated_layout_section_is_dropped_from_a_page() -> None:
+    """The same tips in a desktop and a mobile block of one page come out once."""
+    tips = "".join(f"<p>{paragraph}</p>" for paragraph in SECTION)
+    page = snippet("body-edge-furniture").replace(
+        "<ul>", f'<div class="tips desktop">{tips}</div><div class="tips mobile">{tips}</div><ul>')
+    text = clean(html_doc(page)).text or ""
+    assert text.count(SECTION[2]) == 1
+    assert (clean(html_doc(page), options=CleanOptions(drop_repeats=False)).text or "").count(SECTION[2]) == 2
