@@ -112,11 +112,14 @@ def test_short_text_is_skipped_with_a_reason(redis_client: redis.Redis, prefix: 
 def test_index_keys_are_prefixed_and_expire(redis_client: redis.Redis, prefix: str, tmp_path: Path) -> None:
     """Every key the stage writes is under the prefix and carries a TTL no longer than the window."""
     options = DedupOptions(ttl_seconds=3600)
-    before = redis_client.dbsize()
+    # Keys, not a count: earlier tests' keys in the shared database expire while this one runs.
+    before = set(redis_client.scan_iter(count=1000))
     dedup.enrich_with(seed_record(), redis=redis_client, prefix=prefix, options=options)
     dedup.enrich_with(edited_seed_record(tmp_path), redis=redis_client, prefix=prefix, options=options)
     keys = list(redis_client.scan_iter(f"{prefix}:*"))
-    assert len(keys) == redis_client.dbsize() - before > options.bands
+    written = set(redis_client.scan_iter(count=1000)) - before
+    assert written == set(keys)
+    assert len(keys) > options.bands
     assert all(0 < redis_client.ttl(key) <= 3600 for key in keys)
 
 
