@@ -11,20 +11,17 @@ the first (and from the last) line long enough to be a sentence.
 
 from __future__ import annotations
 
-import re
-
 from newsmill.text.dateline import split_dateline
+from newsmill.text.segment import word_parts
 
 MIN_EDGE_WORDS = 5
 """A line at either edge of the body with fewer words than this is furniture, not article. On the
 WCXB dev articles 4 to 6 all remove the benchmark's boilerplate snippets alike on both halves; the
 word F1 of the body is unchanged to within 0.001 for any of them."""
 
-_WORD = re.compile(r"\w+")
-
 
 def _short(paragraph: str) -> bool:
-    return len(_WORD.findall(paragraph)) < MIN_EDGE_WORDS
+    return len(word_parts(paragraph)) < MIN_EDGE_WORDS
 
 
 def _list_item(paragraph: str) -> bool:

@@ -8,15 +8,13 @@ enough to be a section, not a refrain or a repeated line of program output, is s
 
 from __future__ import annotations
 
-import re
+from newsmill.text.segment import word_parts
 
 MIN_REPEAT_PARAGRAPHS = 2
 MIN_REPEAT_WORDS = 100
 """A repeated run must span this many paragraphs and words. Shorter repeats (a pull quote, a
 ``Read more`` line, a line of program output shown twice) are the author's, and the benchmark's
 ground truth keeps them."""
-
-_WORD = re.compile(r"\w+")
 
 
 def drop_repeated_sections(paragraphs: list[str]) -> list[str]:
@@ -34,7 +32,7 @@ def drop_repeated_sections(paragraphs: list[str]) -> list[str]:
         while (earlier < index and index + length < len(keys) and earlier + length < index
                and keys[index + length] == keys[earlier + length]):
             length += 1
-        words = sum(len(_WORD.findall(keys[index + offset])) for offset in range(length))
+        words = sum(len(word_parts(keys[index + offset])) for offset in range(length))
         if length >= MIN_REPEAT_PARAGRAPHS and words >= MIN_REPEAT_WORDS:
             dropped.update(range(index, index + length))
             index += length
