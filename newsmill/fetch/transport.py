@@ -24,7 +24,11 @@ import httpcore
 import httpx
 
 from newsmill.fetch.addresses import AddressPolicy
+from newsmill.fetch.pools import OriginPools
 from newsmill.fetch.resolver import ResolveError, Resolver, resolve_host
+
+KEEPALIVE_PER_ORIGIN = 16
+"""Idle connections kept per host: a politely rate-limited host rarely has more requests in flight."""
 
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("fetch_deadline", default=None)
 
@@ -117,17 +121,18 @@ class GuardedBackend(httpcore.NetworkBackend):
 
 
 class GuardedTransport(httpx.HTTPTransport):
-    """httpx's own transport (request/response mapping, error translation) over the guarded backend."""
+    """httpx's own transport (request/response mapping, error translation) over the guarded backend,
+    with a connection pool per origin (:mod:`newsmill.fetch.pools` says why)."""
 
     def __init__(self, backend: GuardedBackend, *, limits: httpx.Limits) -> None:
         super().__init__(limits=limits, trust_env=False)
-        # httpx 0.28 has no parameter for the network backend; its pool is rebuilt with ours (httpx
-        # is pinned below 0.29 in pyproject.toml, so this private attribute is stable).
-        self._pool = httpcore.ConnectionPool(
+        # httpx 0.28 has no parameter for the network backend or the pool; its pool is replaced with
+        # ours (httpx is pinned below 0.29 in pyproject.toml, so this private attribute is stable).
+        self._pool = OriginPools(  # type: ignore[assignment]
+            max_in_flight=limits.max_connections or 100,
+            max_keepalive_per_origin=min(limits.max_keepalive_connections or 16, KEEPALIVE_PER_ORIGIN),
+            keepalive_expiry=limits.keepalive_expiry or 30.0,
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
             network_backend=backend,
         )
 
