@@ -26,7 +26,7 @@ from newsmill.fetch.body import ACCEPT_ENCODING, BodyError, read_limited
 from newsmill.fetch.content import FEED_TYPES, SITEMAP_TYPES, check_body, check_media_type
 from newsmill.fetch.malloc import map_large_blocks
 from newsmill.fetch.options import FetchOptions
-from newsmill.fetch.ratelimit import SHORT_WAIT, HostRateLimiter, parse_domain_rates
+from newsmill.fetch.ratelimit import HostRateLimiter, parse_domain_rates
 from newsmill.fetch.resolver import ResolveError, Resolver, build_resolver, resolve_host
 from newsmill.fetch.responses import check_status, transport_failure
 from newsmill.fetch.robots import (
@@ -43,8 +43,8 @@ from newsmill.fetch.state import Resume, ResumeStore, Validators, ValidatorStore
 from newsmill.fetch.transport import deadline_scope, guarded_client
 from newsmill.mediatypes import HTML_TYPES, media_type
 
-_SHORT_WAITS = 4
-"""Short waits slept off in-thread for one slot before the fetch is deferred instead."""
+_LATE_WAKE_UPS = 3
+"""How often a thread that cannot send at its committed moment asks again before the fetch is deferred."""
 
 Kind = Literal["page", "feed", "sitemap", "listing"]
 """``listing``: a feed or a sitemap, told apart by its content (a watched source, see newsmill/watch)."""
@@ -187,14 +187,23 @@ class Fetcher:
     def _take_slot(self, target: _Target, hops: int, held: Resume | None, *, crawl_delay: float | None) -> None:
         reserved = held.reserved if held is not None and held.host == target.host else None
         slot = self.limiter.acquire(target.host, crawl_delay=crawl_delay, reserved=reserved)
-        for _ in range(_SHORT_WAITS):
-            if slot.go or slot.wait > SHORT_WAIT:
-                break
+        # A committed request goes at its moment, unless the thread woke more than an interval late (a
+        # stall of the process: every request committed during it would reach the host at once) or a
+        # Retry-After arrived meanwhile; then it claims again, behind the last committed request.
+        late_allowed = self.limiter.interval(target.host, crawl_delay)
+        for _ in range(_LATE_WAKE_UPS + 1):
+            if not slot.go:
+                raise FetchDeferred(slot.wait, Resume(url=target.url, hops=hops, host=target.host,
+                                                      reserved=slot.reserved))
+            due = time.monotonic() + slot.wait
             time.sleep(slot.wait)
-            slot = self.limiter.acquire(target.host, crawl_delay=crawl_delay, reserved=slot.reserved)
-        if not slot.go:
-            raise FetchDeferred(slot.wait, Resume(url=target.url, hops=hops, host=target.host,
-                                                  reserved=slot.reserved))
+            committed = slot.reserved
+            assert committed is not None
+            if time.monotonic() - due <= late_allowed and not (
+                    slot.wait > 0 and self.limiter.held_back(target.host, committed)):
+                return
+            slot = self.limiter.acquire(target.host, crawl_delay=crawl_delay, reserved=committed)
+        raise FetchDeferred(0.0, Resume(url=target.url, hops=hops, host=target.host, reserved=slot.reserved))
 
     def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
         try:
