@@ -46,6 +46,10 @@ from newsmill.mediatypes import HTML_TYPES, media_type
 _LATE_WAKE_UPS = 3
 """How often a thread that cannot send at its committed moment asks again before the fetch is deferred."""
 
+_LATE_FLOOR = 0.01
+"""A thread may wake this late whatever the rate: a sleep of a few milliseconds often overshoots by more
+than a fast host's interval (1 ms at 1,000 requests/s), and claiming again would waste the slot."""
+
 Kind = Literal["page", "feed", "sitemap", "listing"]
 """``listing``: a feed or a sitemap, told apart by its content (a watched source, see newsmill/watch)."""
 ALLOWED_TYPES: dict[Kind, frozenset[str]] = {"page": HTML_TYPES, "feed": FEED_TYPES, "sitemap": SITEMAP_TYPES,
@@ -190,7 +194,7 @@ class Fetcher:
         # A committed request goes at its moment, unless the thread woke more than an interval late (a
         # stall of the process: every request committed during it would reach the host at once) or a
         # Retry-After arrived meanwhile; then it claims again, behind the last committed request.
-        late_allowed = self.limiter.interval(target.host, crawl_delay)
+        late_allowed = max(self.limiter.interval(target.host, crawl_delay), _LATE_FLOOR)
         for _ in range(_LATE_WAKE_UPS + 1):
             if not slot.go:
                 raise FetchDeferred(slot.wait, Resume(url=target.url, hops=hops, host=target.host,
