@@ -1,10 +1,11 @@
 """Benchmark (not a test): how much of one host's request budget the fetch stage uses.
 
 What is measured: N fetch tasks of ONE host, limited to ``--rate`` requests/s (``NEWSMILL_FETCH_RATE``),
-are enqueued at once to real ``io`` workers; the loopback server answers each request after 100 ms and
-logs when it arrived. Printed: the sustained rate (page requests over the span from the first to the
-last), the busiest second (must stay <= the rate), and the time until every body was stored. Issue 11:
-at 50 requests/s, 2,000 URLs took 225 s (24.6 requests/s); a host's budget should be used (>= 45/s).
+are enqueued at once to real ``io`` workers; the loopback server (bench/loopback_server.py, its own
+process) answers each request after 100 ms and logs when it arrived. Printed: the sustained rate (page
+requests over the span from the first to the last), the busiest second (must stay <= the rate), and the
+time until every body was stored. Issue 11: at 50 requests/s, 2,000 URLs took 225 s (24.6 requests/s); a
+host's budget should be used (>= 45/s).
 
     python bench/fetch_rate.py [-n 1000] [--rate 50] [--workers 2] [--threads 64] [--latency 0.1]
 """
@@ -15,7 +16,6 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from newsmill.testing.httpserver import HTTPTestServer, Reply, Request  # noqa: E402
+from bench.loopback_server import LoopbackServer  # noqa: E402
 from newsmill.testing.worker_processes import WorkerProcesses  # noqa: E402
 
 HOST = "one.bench.example"
@@ -47,16 +47,7 @@ def main() -> None:
     from newsmill.processes import stop_process_group
     from workers.embedded import embedded_server
 
-    arrivals: list[float] = []
-    lock = threading.Lock()
-
-    def page(request: Request) -> Reply:
-        with lock:
-            arrivals.append(time.time())
-        return Reply(body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"}, delay=args.latency)
-
-    with HTTPTestServer() as server, embedded_server() as redis_server:
-        server.route("/page", page)
+    with LoopbackServer(args.latency, PAGE, log_arrivals=True) as server, embedded_server() as redis_server:
         prefix = f"rbench{uuid.uuid4().hex[:6]}"
         os.environ.update({
             "NEWSMILL_BROKER_URL": redis_server.url, "NEWSMILL_REDIS_URL": redis_server.url,
@@ -105,6 +96,7 @@ def main() -> None:
             for process in procs.processes:
                 stop_process_group(process, grace=10)
             app.close()
+        arrivals = server.arrivals()
     span = max(arrivals) - min(arrivals)
     busiest = max(Counter(int(at) for at in arrivals).values())
     print(f"{args.n} pages of one host at NEWSMILL_FETCH_RATE={args.rate:g} through {args.workers} io workers x "

@@ -5,10 +5,10 @@ guard, robots.txt lookup, the Redis rate limiter, conditional-GET bookkeeping, b
 stashed in Redis) are enqueued at once; the clock runs from the first enqueue until the last fetched
 body is in Redis. Nothing after the fetch stage runs (no clean/extract), so this is the fetcher's
 throughput, not the pipeline's. The server (bench/loopback_server.py, its own process, one asyncio loop)
-answers every request after 100 ms; the URLs are spread over 50 host names that an injected resolver (``NEWSMILL_FETCH_RESOLVE``)
-maps to 127.0.0.1; politeness limits are set high (1000 requests/s per host) so the network and the
-workers are the limit. Redis is a private embedded server. A warm-up round (robots.txt of every host,
-connection pools) runs first and is not timed.
+answers every request after 100 ms; the URLs are spread over 50 host names that an injected resolver
+(``NEWSMILL_FETCH_RESOLVE``) maps to 127.0.0.1; politeness limits are set high (1000 requests/s per
+host) so the network and the workers are the limit. Redis is a private embedded server. A warm-up round
+(robots.txt of every host, connection pools) runs first and is not timed.
 
 Printed: pages/s; CPU milliseconds per page of the io workers, Redis, the server and this process (steadier
 than pages/s on a shared machine); and, as the reference issue 11 compares with, a plain ``httpx.Client``

@@ -4,8 +4,8 @@ The tests' ``HTTPTestServer`` (stdlib ``ThreadingHTTPServer``: a thread per conn
 parser for headers) cost about 7 ms of CPU per request inside the benchmark's own process, more than the
 io workers it was measuring (``bench/fetch_throughput.py`` prints CPU per page by process). This one is
 one asyncio loop: every request is answered with the same page after ``--latency`` seconds (the waits
-overlap), ``/robots.txt`` with a 404 (no rules), keep-alive honoured. Nothing else: it exists to be
-cheap, so that a benchmark measures the client side.
+overlap), ``/robots.txt`` with a 404 (no rules), keep-alive honoured; ``--log`` records when each page
+request arrived. Nothing else: it exists to be cheap, so that a benchmark measures the client side.
 
     python bench/loopback_server.py --latency 0.1 --body-file page.html   # prints "port N", then serves
 """
@@ -17,6 +17,7 @@ import asyncio
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from types import TracebackType
 
@@ -29,9 +30,10 @@ def _response(status: str, body: bytes, content_type: str) -> bytes:
     return head.encode("ascii") + body
 
 
-async def _serve(latency: float, page: bytes) -> None:
+async def _serve(latency: float, page: bytes, log: Path | None) -> None:
     ok = _response("200 OK", page, "text/html; charset=utf-8")
     missing = _response("404 Not Found", b"not found", "text/plain")
+    arrivals = log.open("a", buffering=1) if log else None  # line-buffered: readable while serving
 
     async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -40,6 +42,8 @@ async def _serve(latency: float, page: bytes) -> None:
                 if len(head) > _MAX_HEAD:
                     break
                 target = head.split(b" ", 2)[1] if head.count(b" ") >= 2 else b"/"
+                if arrivals is not None and not target.startswith(b"/robots.txt"):
+                    arrivals.write(f"{time.time():.6f}\n")
                 await asyncio.sleep(latency)
                 writer.write(missing if target.startswith(b"/robots.txt") else ok)
                 await writer.drain()
@@ -58,9 +62,10 @@ async def _serve(latency: float, page: bytes) -> None:
 class LoopbackServer:
     """This server in a child process, for a ``with`` block: ``port`` and ``pid`` once started."""
 
-    def __init__(self, latency: float, page: bytes) -> None:
+    def __init__(self, latency: float, page: bytes, *, log_arrivals: bool = False) -> None:
         self._latency = latency
         self._page = page
+        self._log = Path(tempfile.mkdtemp(prefix="loopback-log-")) / "arrivals.txt" if log_arrivals else None
         self._process: subprocess.Popen[str] | None = None
         self.port = 0
 
@@ -72,9 +77,10 @@ class LoopbackServer:
     def __enter__(self) -> LoopbackServer:
         body = Path(tempfile.mkdtemp(prefix="loopback-")) / "page.html"
         body.write_bytes(self._page)
-        self._process = subprocess.Popen(
-            [sys.executable, __file__, "--latency", str(self._latency), "--body-file", str(body)],
-            stdout=subprocess.PIPE, text=True)
+        command = [sys.executable, __file__, "--latency", str(self._latency), "--body-file", str(body)]
+        if self._log is not None:
+            command += ["--log", str(self._log)]
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self._process.stdout is not None
         line = self._process.stdout.readline()
         if not line.startswith("port "):
@@ -82,6 +88,11 @@ class LoopbackServer:
             raise RuntimeError(f"the loopback server did not start: {line!r}")
         self.port = int(line.split()[1])
         return self
+
+    def arrivals(self) -> list[float]:
+        """When each page request arrived so far (``log_arrivals=True``), epoch seconds."""
+        assert self._log is not None
+        return [float(line) for line in self._log.read_text().split()] if self._log.exists() else []
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
@@ -94,9 +105,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds before each response")
     parser.add_argument("--body-file", type=Path, required=True, help="the page every request gets")
+    parser.add_argument("--log", type=Path, help="append each page request's arrival time (epoch s) here")
     args = parser.parse_args()
     try:
-        asyncio.run(_serve(args.latency, args.body_file.read_bytes()))
+        asyncio.run(_serve(args.latency, args.body_file.read_bytes(), args.log))
     except KeyboardInterrupt:
         sys.exit(0)
 
