@@ -17,6 +17,14 @@ that case raise the Redis ``ConnectionError`` it is, which Celery handles by rec
 stay in kombu's ``unacked`` table (nothing is lost), and the reconciler drives their inputs on long
 before kombu's visibility timeout would give them back. ``tests/unit/test_broker_patch.py`` shows the
 failure without the patch.
+
+And one cost: kombu's Redis channel builds a new ``redis.Redis`` client for every publish, ack and event
+(``Channel.conn_or_acquire``), and redis-py's constructor copies ~170 response callbacks into a
+case-insensitive dict each time. In an io worker that was 21 % of the time the GIL was held (py-spy
+``--gil`` during ``bench/fetch_throughput.py``), nearly all of it on Celery's one event-loop thread, which
+every message passes. A redis-py client is thread-safe (each command takes a connection from the pool), so
+the channel keeps one per connection pool and builds a new one only when kombu replaces the pool (after a
+connection loss).
 """
 
 from __future__ import annotations
@@ -86,11 +94,29 @@ def _connparams_of_a_live_connection(original: Any) -> Any:
     return _connparams
 
 
+def _one_client_per_pool(original: Any) -> Any:
+    def _create_client(self: Any, asynchronous: bool = False) -> Any:
+        if asynchronous:
+            return original(self, asynchronous=True)
+        pool = self.pool  # raises the ConnectionError above on a closed connection, as before
+        cached = getattr(self, "_newsmill_client", None)
+        if cached is None or cached.connection_pool is not pool:
+            cached = self._newsmill_client = original(self)
+        return cached
+
+    _create_client.newsmill_patched = True  # type: ignore[attr-defined]
+    _create_client.__wrapped__ = original  # type: ignore[attr-defined]
+    return _create_client
+
+
 def patch_kombu() -> None:
-    """Apply the workaround above (idempotent)."""
+    """Apply the workaround and the client reuse above (idempotent)."""
     current = kombu_redis.Channel._connparams
     if not getattr(current, "newsmill_patched", False):
         kombu_redis.Channel._connparams = _connparams_of_a_live_connection(current)  # type: ignore[method-assign]
+    create = kombu_redis.Channel._create_client
+    if not getattr(create, "newsmill_patched", False):
+        kombu_redis.Channel._create_client = _one_client_per_pool(create)  # type: ignore[method-assign]
 
 
 patch_kombu()

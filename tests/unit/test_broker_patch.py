@@ -53,3 +53,18 @@ def test_patched_kombu_raises_a_connection_error_and_keeps_the_message(redis_url
         channel.close()
     assert redis_client.hlen("unacked") >= 1, "the message waits in kombu's unacked table, not lost"
     redis_client.delete("unacked", "unacked_index", name)
+
+
+def test_a_channel_reuses_one_client_until_its_pool_is_replaced(redis_url: str) -> None:
+    broker.patch_kombu()
+    with Connection(redis_url) as connection:
+        channel = connection.default_channel
+        first = channel._create_client()
+        assert channel._create_client() is first
+        with channel.conn_or_acquire() as client:
+            assert client is first
+        channel._disconnect_pools()  # what kombu does when the connection is lost
+        replaced = channel._create_client()
+        assert replaced is not first and replaced.connection_pool is channel.pool
+        assert replaced.ping()
+        assert channel._create_client(asynchronous=True) is not replaced  # the poller's own, as before
