@@ -100,7 +100,9 @@ def printed_dates(html: str) -> list[PrintedDate]:
         text = " ".join(element.text_content().split())
         # A bare date in an element of its own ("January 23, 2025" in an unnamed <div>, as page
         # builders with generated class names print it) counts as much as a date-classed one.
-        bare = len(element) == 0 and len(text) <= _MAX_BARE_TEXT
+        # Comments inside it (``February 4, 2025<!-- --> - 11 minutes``, as React prints text runs) are
+        # no child elements.
+        bare = not any(isinstance(child.tag, str) for child in element) and len(text) <= _MAX_BARE_TEXT
         if element.tag != "time" and not _CUE.search(attributes) and not bare:
             continue
         if len(text) > _MAX_TEXT or any(_chrome(outer) for outer in (element, *element.iterancestors())):

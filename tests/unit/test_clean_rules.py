@@ -108,6 +108,10 @@ def test_dates_printed_in_the_article_header() -> None:
             '<div class="text-block-67">October 14, 2025</div></div><h1>Top eLearning companies</h1>'
             '<div class="text-block-70">5 min read</div><div class="text-block-71">1,204 views</div></body></html>')
     assert printed_dates(page) == [PrintedDate("2025-10-14", update=False)]
+    # React splits a text run with empty comments: they are no child elements, the date stands alone.
+    page = ('<html><body><header><div><p class="chakra-text css-1yexn9p">February 4, 2025<!-- --> - 11 minutes</p>'
+            "<h1>Cloud computing innovations</h1></div></header></body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-02-04", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
