@@ -142,6 +142,29 @@ def test_month_and_day_read_the_wrong_way_round() -> None:
     assert publication_day(html, "2024-10-08") is None
 
 
+def test_printed_date_outranks_a_metadata_stamp() -> None:
+    html = snippet("dates-metadata-stamp")
+    # datePublished is not before dateModified: the CMS stamped the record when it saved it; the header's
+    # date, though a day away, is the article's.
+    assert publication_day(html, "2025-12-19") == Stated("2025-12-18", PRINTED)
+    # An ordinary edit a week later: the metadata dates the publication, a day's difference is a zone.
+    edited = html.replace('"dateModified":"2025-12-19T22:02:45.351Z"', '"dateModified":"2025-12-26T09:00:00Z"')
+    assert publication_day(edited, "2025-12-19") is None
+
+
+def test_printed_date_the_metadata_never_states() -> None:
+    html = snippet("dates-printed-not-in-metadata")
+    # The byline's date is neither the stated publication (a migration ten years earlier) nor the edit.
+    assert publication_day(html, "2013-03-11") == Stated("2023-03-20", PRINTED)
+    # The header labels it an update, or prints the stated day too, or it is the stated modified day:
+    # the metadata stands.
+    assert publication_day(html.replace("March 20, 2023</time>", "Updated March 20, 2023</time>"),
+                           "2013-03-11") is None
+    assert publication_day(html.replace('<span class="byline__separator">|</span>',
+                                        '<span class="byline__first">March 11, 2013</span>'), "2013-03-11") is None
+    assert publication_day(html.replace("2026-02-18T07:49:16", "2023-03-20T07:49:16"), "2013-03-11") is None
+
+
 def test_clean_reports_the_printed_publication_day_and_why() -> None:
     page = snippet("dates-printed-header").replace(
         '<div class="entry-content"><p>Good espresso at home no longer needs a four-figure machine.</p></div>',
