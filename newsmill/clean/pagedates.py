@@ -10,7 +10,11 @@ to the metadata that states its day, or else credited to htmldate's search.
 htmldate's day is second-guessed where the page contradicts it (:func:`publication_day`): it falls
 back to the modified date when no ``article:published_time`` meta names the publication, even where the
 JSON-LD ``datePublished`` does, and with no publication metadata at all it prefers a stated
-modification, or a date from anywhere in the page, to the date printed beside the headline.
+modification, or a date from anywhere in the page, to the date printed beside the headline. The
+printed date also outranks publication metadata that is a CMS stamp (``datePublished`` not before
+``dateModified``) or that states nothing near it, published or modified (a migration or import date).
+A printed date that is the stated modified day is not preferred: on the WCXB dev articles the ground
+truth takes it as often as it takes the stated publication (19 against 25 pages).
 
 Read by pattern: the page's JSON-LD may not parse, and the clean stage has no tree of its own.
 """
@@ -181,6 +185,8 @@ def publication_day(html: str, found: str | None) -> Stated | None:
     """The publication day (``YYYY-MM-DD``) to report instead of htmldate's ``found``, with its source;
     None when ``found`` stands (or nothing better is known).
 
+    - The header's first printed date, not labelled an update, that no stated publication day matches:
+      it wins where the metadata is a stamp or states nothing within a day of it (:func:`_header_day`).
     - The metadata states a publication date and ``found`` is not it: where ``found`` is the stated
       modified day (and the header does not print it as the date either), or the stated day with month
       and day exchanged (a numeric ``03/09/2024`` read in the wrong order), the stated date wins.
