@@ -93,12 +93,13 @@ def _parse(html: str) -> _Element | None:
 
 
 def _header_window(tree: _Element) -> list[_Element]:
-    """The elements within :data:`_WINDOW` of the first <h1>: from the headline down, then from just
-    above it upwards; empty without an <h1>. The walk stops once the window below is full."""
+    """The elements within :data:`_WINDOW` of the headline, the first <h1> outside site chrome (a
+    footer's "Contact Us" is no headline): from the headline down, then from just above it upwards;
+    empty without one. The walk stops once the window below is full."""
     above: deque[_Element] = deque(maxlen=_WINDOW)
     walk = (element for element in tree.iter() if isinstance(element.tag, str))
     for element in walk:
-        if element.tag == "h1":
+        if element.tag == "h1" and not any(_chrome(outer) for outer in (element, *element.iterancestors())):
             return [element, *islice(walk, _WINDOW - 1), *reversed(above)]
         above.append(element)
     return []

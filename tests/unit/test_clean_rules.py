@@ -112,6 +112,13 @@ def test_dates_printed_in_the_article_header() -> None:
     page = ('<html><body><header><div><p class="chakra-text css-1yexn9p">February 4, 2025<!-- --> - 11 minutes</p>'
             "<h1>Cloud computing innovations</h1></div></header></body></html>")
     assert printed_dates(page) == [PrintedDate("2025-02-04", update=False)]
+    # A page builder's footer holds an <h1> ("Contact Us") before the article's: it is no headline, and the
+    # news card after it is not the article's header.
+    page = ('<html><body><footer class="et-l et-l--footer"><div class="et_pb_text_inner"><h1>Contact Us</h1>'
+            '</div></footer><div class="et_pb_post"><span class="published">November 4, 2025</span></div>'
+            + "<p>Members share news and resources.</p>" * 45
+            + '<main><h1>Smart home security</h1><p class="post-meta">Nov 21, 2023</p></main></body></html>')
+    assert printed_dates(page) == [PrintedDate("2023-11-21", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
