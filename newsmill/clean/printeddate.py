@@ -4,12 +4,13 @@ Readers see that date; metadata can disagree with it (a CMS that stamps ``articl
 no publication time, so htmldate reports the last edit as the publication day). Only dates in the
 article's own header count: a ``<time>`` element, a short element whose class, id or ``itemprop``
 says it holds a date (``date``, ``time``, ``publish``, ``posted``, ``byline``), or an element holding
-nothing but a short text that reads as a date, within a few elements of the first ``<h1>``; site
-chrome (``nav``, ``aside``, ``footer``) and comments are skipped. A date the page labels as an update
-(its element's class, or its text before the date, says ``updated`` or ``modified``) is kept apart: it
-is not the publication day.
+nothing but a short text that reads as a date, within a few elements of the first ``<h1>`` outside
+site chrome (``nav``, ``aside``, ``footer``), and comments, are skipped. A date the page labels as an
+update (its element's class, or its text before the date, says ``updated`` or ``modified``) is kept
+apart: it is not the publication day. Where the header prints none, a ``<time pubdate>`` anywhere in
+the article (HTML5's own mark for the publication date) stands for it.
 
-The tree is parsed here (a few milliseconds); callers ask only when the metadata leaves the question open.
+The tree is parsed here (a few milliseconds), without lxml.html's element classes.
 """
 
 from __future__ import annotations
@@ -137,6 +138,15 @@ def printed_dates(html: str) -> list[PrintedDate]:
         label = text[:next((index for index, char in enumerate(text) if char.isdigit()), len(text))]
         update = bool(_UPDATE.search(label) or (_UPDATE.search(attributes) and not _PUBLISH.search(attributes)))
         found.append(PrintedDate(day, update))
+    if not found:
+        # HTML5's ``<time pubdate>`` says outright that it is the article's publication date, however far
+        # from the headline the template prints it.
+        for element in tree.iter("time"):
+            if element.get("pubdate") is not None and not any(
+                    _chrome(outer) for outer in (element, *element.iterancestors())):
+                day = _day(element, " ".join("".join(element.itertext()).split()), latest)
+                if day:
+                    return [PrintedDate(day, update=False)]
     return found
 
 

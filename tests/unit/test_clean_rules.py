@@ -119,6 +119,16 @@ def test_dates_printed_in_the_article_header() -> None:
             + "<p>Members share news and resources.</p>" * 45
             + '<main><h1>Smart home security</h1><p class="post-meta">Nov 21, 2023</p></main></body></html>')
     assert printed_dates(page) == [PrintedDate("2023-11-21", update=False)]
+    # Far below the headline, HTML5's <time pubdate> still names the publication day; it is read only
+    # where the header prints no date.
+    page = ('<html><body><div class="article-header"><h1>Free accounting tools</h1></div>'
+            + "<p>Bookkeeping software keeps a small business in order.</p>" * 45
+            + '<div class="article-body__published">Published <time pubdate datetime="2025-08-13">'
+            "August 13, 2025</time></div></body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-08-13", update=False)]
+    assert printed_dates(page.replace("<h1>Free accounting tools</h1>",
+                                      '<h1>Free accounting tools</h1><p class="date">Aug 8, 2025</p>')) == \
+        [PrintedDate("2025-08-08", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
