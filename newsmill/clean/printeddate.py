@@ -4,23 +4,25 @@ Readers see that date; metadata can disagree with it (a CMS that stamps ``articl
 no publication time, so htmldate reports the last edit as the publication day). Only dates in the
 article's own header count: a ``<time>`` element, a short element whose class, id or ``itemprop``
 says it holds a date (``date``, ``time``, ``publish``, ``posted``, ``byline``), or an element holding
-nothing but a short text that reads as a date, within a few elements of the first ``<h1>``; site
-chrome (``nav``, ``aside``, ``footer``) and comments are skipped. A date the page labels as an update
-(its element's class, or its text before the date, says ``updated`` or ``modified``) is kept apart: it
-is not the publication day.
+nothing but a short text that reads as a date, within a few elements of the first ``<h1>`` outside
+site chrome (``nav``, ``aside``, ``footer``), and comments, are skipped. A date the page labels as an
+update (its element's class, or its text before the date, says ``updated`` or ``modified``) is kept
+apart: it is not the publication day. Where the header prints none, a ``<time pubdate>`` anywhere in
+the article (HTML5's own mark for the publication date) stands for it.
 
-The tree is parsed here (a few milliseconds); callers ask only when the metadata leaves the question open.
+The tree is parsed here (a few milliseconds), without lxml.html's element classes.
 """
 
 from __future__ import annotations
 
 import re
+from collections import deque
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Any, NamedTuple
 
 from htmldate.extractors import try_date_expr
 from lxml import etree  # type: ignore[import-untyped]
-from lxml import html as lxml_html
 
 # How far (in elements, document order) from the first <h1> the header's date may sit: bylines sit
 # just above or below the headline; related-article cards and comment stamps sit much further away.
@@ -32,9 +34,10 @@ _UPDATE = re.compile(r"updat|modif", re.IGNORECASE)
 _PUBLISH = re.compile(r"publish", re.IGNORECASE)
 _COMMENT = re.compile(r"comment", re.IGNORECASE)
 _SKIPPED_TAGS = frozenset({"nav", "aside", "footer"})
-_DROPPED = "//script|//style|//noscript|//template|//svg"
+_DROPPED = ("script", "style", "noscript", "template", "svg")
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
 _EARLIEST = datetime(1995, 1, 1)
-_Element = Any  # lxml.html.HtmlElement (lxml ships no type information)
+_Element = Any  # lxml.etree._Element (lxml ships no type information)
 
 
 class PrintedDate(NamedTuple):
@@ -77,33 +80,55 @@ def _day(element: _Element, text: str, latest: datetime) -> str | None:
     return None
 
 
+def _parse(html: str) -> _Element | None:
+    """The page's tree without scripts, styles and comments; None when it does not parse.
+
+    A plain lxml tree, not lxml.html's: its per-element class lookup doubles the cost of a walk."""
+    try:
+        tree = etree.fromstring(html, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None
+    if tree is not None:
+        etree.strip_elements(tree, *_DROPPED, with_tail=False)
+    return tree
+
+
+def _header_window(tree: _Element) -> list[_Element]:
+    """The elements within :data:`_WINDOW` of the headline, the first <h1> outside site chrome (a
+    footer's "Contact Us" is no headline): from the headline down, then from just above it upwards;
+    empty without one. The walk stops once the window below is full."""
+    above: deque[_Element] = deque(maxlen=_WINDOW)
+    walk = (element for element in tree.iter() if isinstance(element.tag, str))
+    for element in walk:
+        if element.tag == "h1" and not any(_chrome(outer) for outer in (element, *element.iterancestors())):
+            return [element, *islice(walk, _WINDOW - 1), *reversed(above)]
+        above.append(element)
+    return []
+
+
 def printed_dates(html: str) -> list[PrintedDate]:
     """The dates the article header prints, those below the headline first; empty without an <h1>."""
-    try:
-        tree = lxml_html.fromstring(html)
-    except (etree.ParserError, ValueError):
-        return []
-    for element in tree.xpath(_DROPPED):
-        element.drop_tree()
-    elements = [element for element in tree.iter() if isinstance(element.tag, str)]
-    headline = next((index for index, element in enumerate(elements) if element.tag == "h1"), None)
-    if headline is None:
+    tree = _parse(html)
+    if tree is None:
         return []
     latest = datetime.now() + timedelta(days=1)
     found: list[PrintedDate] = []
     # Below the headline first (where bylines sit), then above it, nearest first: what precedes the
     # <h1> within the window is as often a menu of other articles' dates as a kicker.
-    below = elements[headline:headline + _WINDOW]
-    above = elements[max(0, headline - _WINDOW):headline][::-1]
-    for element in below + above:
+    for element in _header_window(tree):
         attributes = _attributes(element)
-        text = " ".join(element.text_content().split())
         # A bare date in an element of its own ("January 23, 2025" in an unnamed <div>, as page
         # builders with generated class names print it) counts as much as a date-classed one.
-        bare = len(element) == 0 and len(text) <= _MAX_BARE_TEXT
-        if element.tag != "time" and not _CUE.search(attributes) and not bare:
+        # Comments inside it (``February 4, 2025<!-- --> - 11 minutes``, as React prints text runs)
+        # are gone from the tree.
+        cued = element.tag == "time" or bool(_CUE.search(attributes))
+        bare = len(element) == 0
+        if not cued and not bare:
             continue
-        if len(text) > _MAX_TEXT or any(_chrome(outer) for outer in (element, *element.iterancestors())):
+        text = " ".join("".join(element.itertext()).split())
+        if len(text) > (_MAX_TEXT if cued else _MAX_BARE_TEXT):
+            continue
+        if any(_chrome(outer) for outer in (element, *element.iterancestors())):
             continue
         day = _day(element, text, latest)
         if day is None:
@@ -113,6 +138,15 @@ def printed_dates(html: str) -> list[PrintedDate]:
         label = text[:next((index for index, char in enumerate(text) if char.isdigit()), len(text))]
         update = bool(_UPDATE.search(label) or (_UPDATE.search(attributes) and not _PUBLISH.search(attributes)))
         found.append(PrintedDate(day, update))
+    if not found:
+        # HTML5's ``<time pubdate>`` says outright that it is the article's publication date, however far
+        # from the headline the template prints it.
+        for element in tree.iter("time"):
+            if element.get("pubdate") is not None and not any(
+                    _chrome(outer) for outer in (element, *element.iterancestors())):
+                day = _day(element, " ".join("".join(element.itertext()).split()), latest)
+                if day:
+                    return [PrintedDate(day, update=False)]
     return found
 
 

@@ -108,6 +108,27 @@ def test_dates_printed_in_the_article_header() -> None:
             '<div class="text-block-67">October 14, 2025</div></div><h1>Top eLearning companies</h1>'
             '<div class="text-block-70">5 min read</div><div class="text-block-71">1,204 views</div></body></html>')
     assert printed_dates(page) == [PrintedDate("2025-10-14", update=False)]
+    # React splits a text run with empty comments: they are no child elements, the date stands alone.
+    page = ('<html><body><header><div><p class="chakra-text css-1yexn9p">February 4, 2025<!-- --> - 11 minutes</p>'
+            "<h1>Cloud computing innovations</h1></div></header></body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-02-04", update=False)]
+    # A page builder's footer holds an <h1> ("Contact Us") before the article's: it is no headline, and the
+    # news card after it is not the article's header.
+    page = ('<html><body><footer class="et-l et-l--footer"><div class="et_pb_text_inner"><h1>Contact Us</h1>'
+            '</div></footer><div class="et_pb_post"><span class="published">November 4, 2025</span></div>'
+            + "<p>Members share news and resources.</p>" * 45
+            + '<main><h1>Smart home security</h1><p class="post-meta">Nov 21, 2023</p></main></body></html>')
+    assert printed_dates(page) == [PrintedDate("2023-11-21", update=False)]
+    # Far below the headline, HTML5's <time pubdate> still names the publication day; it is read only
+    # where the header prints no date.
+    page = ('<html><body><div class="article-header"><h1>Free accounting tools</h1></div>'
+            + "<p>Bookkeeping software keeps a small business in order.</p>" * 45
+            + '<div class="article-body__published">Published <time pubdate datetime="2025-08-13">'
+            "August 13, 2025</time></div></body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-08-13", update=False)]
+    assert printed_dates(page.replace("<h1>Free accounting tools</h1>",
+                                      '<h1>Free accounting tools</h1><p class="date">Aug 8, 2025</p>')) == \
+        [PrintedDate("2025-08-08", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
@@ -136,6 +157,29 @@ def test_month_and_day_read_the_wrong_way_round() -> None:
     assert publication_day(html, "2024-10-09") == Stated("2024-09-10", "JSON-LD datePublished")
     # A day that is neither the stated one nor its mirror is left alone.
     assert publication_day(html, "2024-10-08") is None
+
+
+def test_printed_date_outranks_a_metadata_stamp() -> None:
+    html = snippet("dates-metadata-stamp")
+    # datePublished is not before dateModified: the CMS stamped the record when it saved it; the header's
+    # date, though a day away, is the article's.
+    assert publication_day(html, "2025-12-19") == Stated("2025-12-18", PRINTED)
+    # An ordinary edit a week later: the metadata dates the publication, a day's difference is a zone.
+    edited = html.replace('"dateModified":"2025-12-19T22:02:45.351Z"', '"dateModified":"2025-12-26T09:00:00Z"')
+    assert publication_day(edited, "2025-12-19") is None
+
+
+def test_printed_date_the_metadata_never_states() -> None:
+    html = snippet("dates-printed-not-in-metadata")
+    # The byline's date is neither the stated publication (a migration ten years earlier) nor the edit.
+    assert publication_day(html, "2013-03-11") == Stated("2023-03-20", PRINTED)
+    # The header labels it an update, or prints the stated day too, or it is the stated modified day:
+    # the metadata stands.
+    assert publication_day(html.replace("March 20, 2023</time>", "Updated March 20, 2023</time>"),
+                           "2013-03-11") is None
+    assert publication_day(html.replace('<span class="byline__separator">|</span>',
+                                        '<span class="byline__first">March 11, 2013</span>'), "2013-03-11") is None
+    assert publication_day(html.replace("2026-02-18T07:49:16", "2023-03-20T07:49:16"), "2013-03-11") is None
 
 
 def test_clean_reports_the_printed_publication_day_and_why() -> None:
