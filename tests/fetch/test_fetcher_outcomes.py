@@ -35,7 +35,7 @@ from tests.fetch.sites import (
 )
 
 HOSTS = ("news.test", "disallow.test", "robots503.test", "slowrobots.test", "other.test", "refused.test",
-         "tlsrobots.test", "crowd.test")
+         "tlsrobots.test", "crowd.test", "held.test")
 DEAD_PORT = dead_port()
 NINE_MIB = b"<!doctype html><html><body>" + b"<p>The council voted to extend the tram line.</p>\n" * 190_000
 
@@ -325,10 +325,31 @@ def test_conditional_get_gives_unchanged(site: Site, fetcher: Fetcher) -> None:
         == Versioned.etag
 
 
+def test_a_retry_after_during_a_committed_wait_holds_the_request(site: Site, redis_client: redis.Redis,
+                                                                  prefix: str) -> None:
+    """At 10 requests/s the page's slot, 0.1 s after its robots.txt request, is committed and slept off in
+    the thread. A Retry-After for the host (a 429 another worker got) arriving during that sleep holds it:
+    the page is not requested at its moment but deferred past the Retry-After."""
+    fetcher = Fetcher(options(site, rate=10.0), redis_client=redis_client, prefix=prefix)
+    pusher = threading.Timer(0.03, fetcher.limiter.push_back, args=("held.test", 1.0))
+    try:
+        pusher.start()
+        started = time.monotonic()
+        with pytest.raises(FetchDeferred) as deferred:
+            fetcher.fetch(site.url("held.test", "/article"))
+        assert time.monotonic() - started < 0.5  # woke at its moment, found the hold, did not wait it out
+        assert 0.8 <= deferred.value.delay <= 1.1
+        assert [hit.path for hit in site.hits_for("held.test")] == ["/robots.txt"]
+    finally:
+        pusher.cancel()
+        fetcher.close()
+
+
 def test_rate_limit_defers_instead_of_waiting(site: Site, redis_client: redis.Redis, prefix: str) -> None:
-    """At 2 requests/s a burst of fetches gets slots 0.5 s apart: later ones are deferred with
-    reservations, and claiming a reservation early defers again for the remainder."""
-    slow = Fetcher(options(site, rate=2.0), redis_client=redis_client, prefix=prefix)
+    """At 1.5 requests/s a burst of fetches gets slots 0.68 s apart (the rate's interval, 2 % wider),
+    further ahead than a committed wait: later ones are deferred with reservations, and claiming a
+    reservation early defers again for the remainder."""
+    slow = Fetcher(options(site, rate=1.5), redis_client=redis_client, prefix=prefix)
     try:
         url = site.url("other.test", "/article")
         delays = []
@@ -336,7 +357,7 @@ def test_rate_limit_defers_instead_of_waiting(site: Site, redis_client: redis.Re
             with pytest.raises(FetchDeferred) as info:
                 slow.fetch(url)
             delays.append(info.value.delay)
-        assert [round(b - a, 1) for a, b in itertools.pairwise(delays)] == [0.5, 0.5]
+        assert [b - a for a, b in itertools.pairwise(delays)] == [pytest.approx(0.68, abs=0.05)] * 2
         with pytest.raises(FetchDeferred) as early:
             slow.fetch(url, resume=info.value.resume)
         assert early.value.resume.reserved == info.value.resume.reserved
