@@ -38,6 +38,10 @@ class CleanOptions:
     drop_repeats: bool = True
     """Drop the second copy of a section the page holds twice (desktop and mobile layouts, tab panels
     and their accordions); see :mod:`newsmill.clean.repeats`."""
+    cut_after_container: bool = True
+    """Cut the lines at the end of the body that come from outside the element holding most of the
+    article (newsletter boxes, related-article teasers, disclaimer bands, site footers); see
+    :mod:`newsmill.clean.container`."""
     trim_edges: bool = True
     """Cut the lines of a few words (dates, reading times, share and subscribe calls) that come before
     the body's first sentence-length line or after its last; see :mod:`newsmill.clean.edges`."""

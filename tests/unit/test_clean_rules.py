@@ -8,9 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+from trafilatura.utils import load_html
 
 from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
+from newsmill.clean.container import drop_after_container, locate, main_container
 from newsmill.clean.edges import trim_edges
 from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
@@ -396,3 +398,59 @@ def test_duplicated_layout_section_is_dropped_from_a_page() -> None:
     text = clean(html_doc(page)).text or ""
     assert text.count(SECTION[2]) == 1
     assert (clean(html_doc(page), options=CleanOptions(drop_repeats=False)).text or "").count(SECTION[2]) == 2
+
+
+AFTER_CONTAINER_BODY = [
+    "Modern cold-climate heat pumps keep heating homes efficiently well below freezing, and in most of the "
+    "northern United States they now cost less to run than an oil or propane furnace over a full winter.",
+    "The savings depend on the local price of electricity, on how well the house is insulated and on the size "
+    "of the unit, so an installer should run a load calculation before quoting a system.",
+    "What the numbers say",
+    "In a typical 2,000 square foot home, a heat pump replacing an oil furnace saves between $500 and $1,500 a "
+    "year, and federal and state rebates can cover a large share of the installation cost.",
+    "Homes heated with natural gas save less, and in regions where gas is cheap the payback period can stretch "
+    "beyond ten years unless the old air conditioner also needs replacing.",
+    "Before you buy",
+    "Ask for a quote that names the model, its rated capacity at five degrees Fahrenheit and the backup heat it "
+    "relies on during the coldest nights, and compare at least three installers.",
+    "Check whether the utility offers a lower winter rate for homes heated electrically, since that rate alone "
+    "can decide whether the switch pays for itself within the life of the equipment.",
+    "Further reading",
+    "- U.S. Department of Energy, “Cold Climate Heat Pump Challenge,” 2024.",
+    "- Northeast Energy Efficiency Partnerships, “Cold Climate Air Source Heat Pump List,” 2025.",
+]
+AFTER_CONTAINER_FURNITURE = [
+    "Plug in for monthly energy-saving tips, climate news, sustainability trends and much more, delivered to "
+    "your inbox.",
+    "Related articles",
+    "Best solar panels in 2026: which one should you choose for your roof?",
+    "Written by Emily Walker",
+    "Congress ended the residential solar tax credit, and these states should go solar now",
+    "Written by Casey McDevitt",
+]
+
+
+def test_lines_after_the_article_container_are_cut() -> None:
+    """A signup band and related-article cards after the element that holds the article go; the
+    article's own closing list (its references) stays."""
+    tree = load_html(snippet("body-after-container"))
+    body = [*AFTER_CONTAINER_BODY, *AFTER_CONTAINER_FURNITURE]
+    elements = locate(tree, body)
+    assert all(element is not None for element in elements)
+    container = main_container(body, elements)
+    assert container is not None and container.get("class") == "rich-text"
+    assert drop_after_container(body, tree) == AFTER_CONTAINER_BODY
+    # A line the page does not show (text trafilatura made up, or markup it rewrote) ends the cut.
+    assert drop_after_container([*body[:-1], "Zz zz zz zz", body[-1]], tree) == [*body[:-1], "Zz zz zz zz"]
+    # Without a parsed page nothing is cut.
+    assert drop_after_container(body, None) == body
+
+
+def test_a_heading_repeated_above_is_located_in_reading_order() -> None:
+    """The same words earlier on the page (a table of contents) do not pull a later line out of the article."""
+    page = snippet("body-after-container").replace(
+        '<div class="page">', '<nav class="toc"><a href="#n">What the numbers say</a></nav><div class="page">')
+    tree = load_html(page)
+    elements = locate(tree, AFTER_CONTAINER_BODY)
+    assert elements[2] is not None and elements[2].tag == "h2"
+    assert drop_after_container(AFTER_CONTAINER_BODY[:3], tree) == AFTER_CONTAINER_BODY[:3]
