@@ -15,6 +15,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from newsmill.clean.widgets import widget_lines
+
 MAIN_SHARE = 0.8
 """The article's container is the deepest element holding this share of the body's located words. On
 the WCXB dev articles, 0.8 cuts the most boilerplate for the least article text on both halves (at
@@ -110,20 +112,30 @@ def main_container(paragraphs: Sequence[str], elements: Sequence[Any | None]) ->
     return max(holding, key=depth.__getitem__, default=None)
 
 
-def drop_after_container(paragraphs: list[str], root: Any) -> list[str]:
-    """``paragraphs`` without the run of lines at the end that come from outside the article's
-    container. A line whose place in the page cannot be told ends the run: it is kept, with
-    everything above it."""
-    if root is None or len(paragraphs) < 2:
-        return paragraphs
-    elements = locate(root, paragraphs)
-    container = main_container(paragraphs, elements)
-    if container is None:
-        return paragraphs
-    end = len(paragraphs)
+def end_of_container(elements: Sequence[Any | None], container: Any) -> int:
+    """Where the run of lines at the end that come from outside ``container`` begins (the number of
+    lines when there is none). A line whose place in the page cannot be told ends the run: it is kept,
+    with everything above it."""
+    end = len(elements)
     while end > 0:
         element = elements[end - 1]
         if element is None or any(ancestor is container for ancestor in _chain(element)):
             break
         end -= 1
-    return paragraphs[:end]
+    return end
+
+
+def cut_by_structure(paragraphs: list[str], root: Any, *, after_container: bool = True,
+                     widgets: bool = True) -> list[str]:
+    """``paragraphs`` without the lines after the article's container (``after_container``) and the
+    lines of page controls (``widgets``, see :mod:`newsmill.clean.widgets`). Unchanged when the page
+    did not parse or no container holds most of the body."""
+    if root is None or len(paragraphs) < 2 or not (after_container or widgets):
+        return paragraphs
+    elements = locate(root, paragraphs)
+    container = main_container(paragraphs, elements)
+    if container is None:
+        return paragraphs
+    end = end_of_container(elements, container) if after_container else len(paragraphs)
+    dropped = widget_lines(root, elements, container) if widgets else set()
+    return [paragraph for index, paragraph in enumerate(paragraphs[:end]) if index not in dropped]

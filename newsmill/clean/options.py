@@ -42,6 +42,9 @@ class CleanOptions:
     """Cut the lines at the end of the body that come from outside the element holding most of the
     article (newsletter boxes, related-article teasers, disclaimer bands, site footers); see
     :mod:`newsmill.clean.container`."""
+    drop_widgets: bool = True
+    """Drop the lines of page controls: the small box around a form's text field (newsletter signups,
+    quote requests) and dialogs and tooltips; see :mod:`newsmill.clean.widgets`."""
     trim_edges: bool = True
     """Cut the lines of a few words (dates, reading times, share and subscribe calls) that come before
     the body's first sentence-length line or after its last; see :mod:`newsmill.clean.edges`."""

@@ -12,13 +12,14 @@ from trafilatura.utils import load_html
 
 from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
-from newsmill.clean.container import drop_after_container, locate, main_container
+from newsmill.clean.container import cut_by_structure, end_of_container, locate, main_container
 from newsmill.clean.edges import trim_edges
 from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.repeats import drop_repeated_sections
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
+from newsmill.clean.widgets import form_boxes, widget_lines
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
 SNIPPETS = Path(__file__).resolve().parents[1] / "fixtures" / "clean" / "snippets"
@@ -439,11 +440,12 @@ def test_lines_after_the_article_container_are_cut() -> None:
     assert all(element is not None for element in elements)
     container = main_container(body, elements)
     assert container is not None and container.get("class") == "rich-text"
-    assert drop_after_container(body, tree) == AFTER_CONTAINER_BODY
+    assert end_of_container(elements, container) == len(AFTER_CONTAINER_BODY)
+    assert cut_by_structure(body, tree) == AFTER_CONTAINER_BODY
     # A line the page does not show (text trafilatura made up, or markup it rewrote) ends the cut.
-    assert drop_after_container([*body[:-1], "Zz zz zz zz", body[-1]], tree) == [*body[:-1], "Zz zz zz zz"]
+    assert cut_by_structure([*body[:-1], "Zz zz zz zz", body[-1]], tree) == [*body[:-1], "Zz zz zz zz"]
     # Without a parsed page nothing is cut.
-    assert drop_after_container(body, None) == body
+    assert cut_by_structure(body, None) == body
 
 
 def test_a_heading_repeated_above_is_located_in_reading_order() -> None:
@@ -453,4 +455,54 @@ def test_a_heading_repeated_above_is_located_in_reading_order() -> None:
     tree = load_html(page)
     elements = locate(tree, AFTER_CONTAINER_BODY)
     assert elements[2] is not None and elements[2].tag == "h2"
-    assert drop_after_container(AFTER_CONTAINER_BODY[:3], tree) == AFTER_CONTAINER_BODY[:3]
+    assert cut_by_structure(AFTER_CONTAINER_BODY[:3], tree) == AFTER_CONTAINER_BODY[:3]
+
+
+WIDGET_BODY = [
+    "Living in a tiny house sounds romantic until the first winter, when condensation gathers on every window "
+    "and the composting toilet needs emptying twice as often as the brochure promised.",
+    "Storage is the second surprise: every object has to earn its place, and a single hobby with bulky "
+    "equipment can take over the loft that was meant for guests.",
+    "Parking is the hardest part",
+    "Most towns do not allow people to live full time in a house on wheels, so owners end up renting a corner "
+    "of a farm or a back yard, often without a written agreement.",
+    "Before buying, call the zoning office of the county you want to live in and ask which rules apply to "
+    "accessory dwellings and to recreational vehicles.",
+]
+WIDGET_LINES = [
+    "Discover more from Small Home Journal",
+    "Subscribe to get the latest posts sent to your email.",
+    "Republish this article",
+    "This work is licensed under a Creative Commons Attribution-NoDerivatives 4.0 International License, so you "
+    "may copy it freely.",
+]
+
+
+def test_lines_of_a_signup_box_and_a_dialog_are_dropped() -> None:
+    """The heading and pitch next to an e-mail field inside the article, and a modal after it, go; the
+    article's lines stay although the whole page sits in one ASP.NET-style <form>."""
+    tree = load_html(snippet("body-widgets"))
+    body = [*WIDGET_BODY, *WIDGET_LINES]
+    elements = locate(tree, body)
+    container = main_container(body, elements)
+    assert container is not None and container.get("class") == "entry-content"
+    assert widget_lines(tree, elements, container) == {5, 6, 7, 8}
+    assert cut_by_structure(body, tree, after_container=False) == WIDGET_BODY
+    assert cut_by_structure(body, tree, after_container=False, widgets=False) == body
+
+
+def test_a_box_is_only_as_large_as_a_signup_block() -> None:
+    """A paragraph of the article next to a text field (a calculator's input) is not the field's box."""
+    paragraph = ("Enter the length of your trailer below to see how much a year of parking costs in each of the "
+                 "twelve states we surveyed, from rural Maine, where a farm corner rents for less than a hundred "
+                 "dollars a month, to coastal California, where the same space can cost ten times as much, "
+                 "before utilities, insurance and the deposit most landowners ask for.")
+    page = snippet("body-widgets").replace('<div class="wp-block-group subscribe-box">',
+                                           f'<div class="calculator"><p>{paragraph}</p><input type="text"></div><div>')
+    tree = load_html(page)
+    body = [*WIDGET_BODY, paragraph]
+    elements = locate(tree, body)
+    container = main_container(body, elements)
+    # The field alone, and the (now classless) signup block as before.
+    assert sorted(box.get("class") or box.tag for box in form_boxes(tree, container)) == ["div", "input"]
+    assert widget_lines(tree, elements, container) == set()
