@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from newsmill.clean.restore import restore
 from newsmill.clean.widgets import widget_lines
 
 MAIN_SHARE = 0.8
@@ -125,17 +126,21 @@ def end_of_container(elements: Sequence[Any | None], container: Any) -> int:
     return end
 
 
-def cut_by_structure(paragraphs: list[str], root: Any, *, after_container: bool = True,
-                     widgets: bool = True) -> list[str]:
-    """``paragraphs`` without the lines after the article's container (``after_container``) and the
-    lines of page controls (``widgets``, see :mod:`newsmill.clean.widgets`). Unchanged when the page
-    did not parse or no container holds most of the body."""
-    if root is None or len(paragraphs) < 2 or not (after_container or widgets):
+def revise_by_structure(paragraphs: list[str], root: Any, *, restore_left_out: bool = True,
+                        after_container: bool = True, widgets: bool = True) -> list[str]:
+    """``paragraphs`` with the container's paragraphs trafilatura left out put back
+    (``restore_left_out``, see :mod:`newsmill.clean.restore`), without the lines after the article's
+    container (``after_container``) and without the lines of page controls (``widgets``, see
+    :mod:`newsmill.clean.widgets`). Unchanged when the page did not parse or no container holds most
+    of the body."""
+    if root is None or len(paragraphs) < 2 or not (restore_left_out or after_container or widgets):
         return paragraphs
     elements = locate(root, paragraphs)
     container = main_container(paragraphs, elements)
     if container is None:
         return paragraphs
+    if restore_left_out:
+        paragraphs, elements = restore(paragraphs, elements, container)
     end = end_of_container(elements, container) if after_container else len(paragraphs)
     dropped = widget_lines(root, elements, container) if widgets else set()
     return [paragraph for index, paragraph in enumerate(paragraphs[:end]) if index not in dropped]

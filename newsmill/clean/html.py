@@ -17,7 +17,7 @@ from trafilatura.utils import load_html
 
 from newsmill import __version__
 from newsmill.clean.bylines import reconcile_authors
-from newsmill.clean.container import cut_by_structure
+from newsmill.clean.container import revise_by_structure
 from newsmill.clean.edges import trim_edges
 from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
@@ -151,8 +151,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         paragraphs = paragraphs[1:]
     if options.drop_repeats:
         paragraphs = drop_repeated_sections(paragraphs)
-    paragraphs = cut_by_structure(paragraphs, tree, after_container=options.cut_after_container,
-                                  widgets=options.drop_widgets)
+    paragraphs = revise_by_structure(paragraphs, tree, restore_left_out=options.restore_left_out,
+                                     after_container=options.cut_after_container, widgets=options.drop_widgets)
     if options.trim_edges:
         paragraphs = trim_edges(paragraphs)
     dateline: Dateline | None = None

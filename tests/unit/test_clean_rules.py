@@ -12,12 +12,13 @@ from trafilatura.utils import load_html
 
 from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
-from newsmill.clean.container import cut_by_structure, end_of_container, locate, main_container
+from newsmill.clean.container import end_of_container, locate, main_container, revise_by_structure
 from newsmill.clean.edges import trim_edges
 from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.repeats import drop_repeated_sections
+from newsmill.clean.restore import restore
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
 from newsmill.clean.widgets import form_boxes, widget_lines
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
@@ -441,11 +442,11 @@ def test_lines_after_the_article_container_are_cut() -> None:
     container = main_container(body, elements)
     assert container is not None and container.get("class") == "rich-text"
     assert end_of_container(elements, container) == len(AFTER_CONTAINER_BODY)
-    assert cut_by_structure(body, tree) == AFTER_CONTAINER_BODY
+    assert revise_by_structure(body, tree) == AFTER_CONTAINER_BODY
     # A line the page does not show (text trafilatura made up, or markup it rewrote) ends the cut.
-    assert cut_by_structure([*body[:-1], "Zz zz zz zz", body[-1]], tree) == [*body[:-1], "Zz zz zz zz"]
+    assert revise_by_structure([*body[:-1], "Zz zz zz zz", body[-1]], tree) == [*body[:-1], "Zz zz zz zz"]
     # Without a parsed page nothing is cut.
-    assert cut_by_structure(body, None) == body
+    assert revise_by_structure(body, None) == body
 
 
 def test_a_heading_repeated_above_is_located_in_reading_order() -> None:
@@ -455,7 +456,7 @@ def test_a_heading_repeated_above_is_located_in_reading_order() -> None:
     tree = load_html(page)
     elements = locate(tree, AFTER_CONTAINER_BODY)
     assert elements[2] is not None and elements[2].tag == "h2"
-    assert cut_by_structure(AFTER_CONTAINER_BODY[:3], tree) == AFTER_CONTAINER_BODY[:3]
+    assert revise_by_structure(AFTER_CONTAINER_BODY[:3], tree, restore_left_out=False) == AFTER_CONTAINER_BODY[:3]
 
 
 WIDGET_BODY = [
@@ -487,8 +488,8 @@ def test_lines_of_a_signup_box_and_a_dialog_are_dropped() -> None:
     container = main_container(body, elements)
     assert container is not None and container.get("class") == "entry-content"
     assert widget_lines(tree, elements, container) == {5, 6, 7, 8}
-    assert cut_by_structure(body, tree, after_container=False) == WIDGET_BODY
-    assert cut_by_structure(body, tree, after_container=False, widgets=False) == body
+    assert revise_by_structure(body, tree, after_container=False) == WIDGET_BODY
+    assert revise_by_structure(body, tree, after_container=False, widgets=False) == body
 
 
 def test_a_box_is_only_as_large_as_a_signup_block() -> None:
@@ -506,3 +507,32 @@ def test_a_box_is_only_as_large_as_a_signup_block() -> None:
     # The field alone, and the (now classless) signup block as before.
     assert sorted(box.get("class") or box.tag for box in form_boxes(tree, container)) == ["div", "input"]
     assert widget_lines(tree, elements, container) == set()
+
+
+def test_paragraphs_left_out_of_the_container_are_put_back_in_order() -> None:
+    """Paragraphs of the article that trafilatura dropped (their accordion panel's class said "expand")
+    come back at their place, being marked up like the paragraphs it kept; the panel's headings do not."""
+    tree = load_html(snippet("body-after-container").replace(
+        "<h2>What the numbers say</h2>",
+        '</div><div class="expand-panel"><div class="rich-text"><h2>What the numbers say</h2>').replace(
+        "<h2>Further reading</h2>", '</div></div><div class="rich-text"><h2>Further reading</h2>'))
+    kept = [line for index, line in enumerate(AFTER_CONTAINER_BODY) if index not in range(2, 8)]
+    elements = locate(tree, kept)
+    container = main_container(kept, elements)
+    restored, restored_elements = restore(kept, elements, container)
+    assert restored == [line for index, line in enumerate(AFTER_CONTAINER_BODY) if index not in {2, 5}]
+    assert [element.tag for element in restored_elements[2:6]] == ["p", "p", "p", "p"]
+    # A body that already holds most of its container's text is left alone.
+    assert restore(AFTER_CONTAINER_BODY, locate(tree, AFTER_CONTAINER_BODY), container)[0] == AFTER_CONTAINER_BODY
+    # A paragraph marked up unlike any kept one (a reader's comment in the same container) stays out.
+    comment = ("Great article, we switched from oil to a heat pump last year and our bills went down by half "
+               "even in January, although the installer had to add a second indoor unit upstairs.")
+    tree = load_html(snippet("body-after-container").replace(
+        "<h2>What the numbers say</h2>",
+        '</div><div class="expand-panel"><div class="rich-text"><h2>What the numbers say</h2>').replace(
+        "<h2>Further reading</h2>", '</div></div><div class="rich-text"><h2>Further reading</h2>').replace(
+        "</ol>", f'</ol><div class="comment-text"><p>{comment}</p></div>'))
+    kept = [line for index, line in enumerate(AFTER_CONTAINER_BODY) if index not in range(2, 8)]
+    elements = locate(tree, kept)
+    restored = restore(kept, elements, main_container(kept, elements))[0]
+    assert comment not in restored and AFTER_CONTAINER_BODY[3] in restored
