@@ -12,8 +12,8 @@ Per field, on the articles whose ground truth has a value:
   scores extractors), and the share of the benchmark's ``with`` snippets found in our text and of its
   ``without`` snippets (boilerplate) absent from it.
 
-    python bench/extraction_quality.py [--corpus ../shared/corpus/wcxb-dev] [--workers 2] [--show author]
-                                       [--half even|odd]
+    python bench/extraction_quality.py [--corpus ../shared/corpus/wcxb-dev] [--workers 2]
+                                       [--show title|author|date|text|boilerplate] [--half even|odd]
 
 ``--half`` scores only the pages whose file number is even (or odd): a rule tuned on one half should
 hold on the other. The clean stage's mean CPU time per page is printed last.
@@ -93,7 +93,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpus" / "wcxb-dev")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--show", choices=["title", "author", "date"], help="list the misses of one field")
+    parser.add_argument("--show", choices=["title", "author", "date", "text", "boilerplate"],
+                        help="list the misses of one field (text: the 40 lowest word F1; boilerplate: the "
+                             "'without' snippets our text still holds)")
     parser.add_argument("--half", choices=["even", "odd"], help="only pages whose file number is even (odd)")
     args = parser.parse_args()
     if not (args.corpus / "ground-truth").is_dir():
@@ -112,7 +114,7 @@ def main() -> None:
 
     ok = [r for r in results if r.status == "ok"]
     print(f"articles: {len(results)}; ok {len(ok)}; dropped {len(results) - len(ok)}")
-    misses: dict[str, list[str]] = {"title": [], "author": [], "date": []}
+    misses: dict[str, list[str]] = {"title": [], "author": [], "date": [], "text": [], "boilerplate": []}
 
     titled = [r for r in results if r.truth.get("title")]
     title_hits = sum(1 for r in titled if r.title and fold(r.title) == fold(r.truth["title"]))
@@ -141,6 +143,11 @@ def main() -> None:
     scores = [word_f1(r.text, r.truth.get("main_content") or "") for r in results]
     print("text    word precision {:.3f}  recall {:.3f}  F1 {:.3f} (mean over all articles; dropped = 0)".format(
         *(statistics.fmean(s[i] for s in scores) for i in range(3))))
+    worst = sorted(zip(results, scores, strict=True), key=lambda pair: pair[1][2])[:40]
+    misses["text"] = [f"{Path(r.page).name}: P {p:.2f} R {rc:.2f} F1 {f:.2f} ({r.status}) {r.truth['url']}"
+                      for r, (p, rc, f) in worst]
+    misses["boilerplate"] = [f"{Path(r.page).name}: {s!r}" for r in ok for s in r.truth.get("without") or []
+                             if fold(s) in fold(r.text)]
     with_found = [fold(s) in fold(r.text) for r in results for s in r.truth.get("with") or []]
     without_absent = [fold(s) not in fold(r.text) for r in ok for s in r.truth.get("without") or []]
     print(f"text    'with' snippets found {sum(with_found) / len(with_found):.3f}; "

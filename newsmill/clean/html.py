@@ -13,9 +13,11 @@ from typing import Any
 
 import trafilatura
 from trafilatura.settings import Extractor
+from trafilatura.utils import load_html
 
 from newsmill import __version__
 from newsmill.clean.bylines import reconcile_authors
+from newsmill.clean.container import revise_by_structure
 from newsmill.clean.edges import trim_edges
 from newsmill.clean.hints import INPUT, hint_overrides
 from newsmill.clean.options import CleanOptions
@@ -44,7 +46,7 @@ _TIME_PATTERNS = (
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
 
-def _extract(html: str, url: str | None, options: CleanOptions, source: str, *, recall: bool) -> Any:
+def _extract(html: Any, url: str | None, options: CleanOptions, source: str, *, recall: bool) -> Any:
     extractor = Extractor(
         output_format="python",
         fast=options.fast,
@@ -63,14 +65,19 @@ def _body_chars(extracted: Any) -> int:
     return len(extracted.text.strip()) if extracted is not None and extracted.text else 0
 
 
-def _extract_body(doc: Document, options: CleanOptions) -> Any:
+def _extract_body(doc: Document, tree: Any, options: CleanOptions) -> Any:
     """trafilatura's extraction of ``doc`` with the focus the options ask for (see
-    ``CleanOptions.second_pass_below_chars`` for the balanced default)."""
+    ``CleanOptions.second_pass_below_chars`` for the balanced default).
+
+    ``tree`` is the page as trafilatura itself parses it (None when it does not parse): trafilatura
+    extracts from a copy of it, which costs a fraction of a parse, and the clean stage reads the
+    page's structure from it afterwards."""
+    page = doc.body if tree is None else tree
     if options.favor_precision or options.favor_recall:
-        return _extract(doc.body, doc.url, options, source=doc.id, recall=options.favor_recall)
-    extracted = _extract(doc.body, doc.url, options, source=doc.id, recall=True)
+        return _extract(page, doc.url, options, source=doc.id, recall=options.favor_recall)
+    extracted = _extract(page, doc.url, options, source=doc.id, recall=True)
     if _body_chars(extracted) < options.second_pass_below_chars:
-        balanced = _extract(doc.body, doc.url, options, source=doc.id, recall=False)
+        balanced = _extract(page, doc.url, options, source=doc.id, recall=False)
         if _body_chars(balanced) > _body_chars(extracted):
             extracted = balanced
     return extracted
@@ -130,7 +137,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         evidence = non_article_evidence(doc.body)
         if evidence:
             raise Drop("not_article", evidence)
-    extracted = _extract_body(doc, options)
+    tree = load_html(doc.body)
+    extracted = _extract_body(doc, tree, options)
     if extracted is None or not extracted.text or not extracted.text.strip():
         raise Drop("no_content", "trafilatura found no article body")
     site_name = _squash(extracted.sitename)
@@ -143,6 +151,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
         paragraphs = paragraphs[1:]
     if options.drop_repeats:
         paragraphs = drop_repeated_sections(paragraphs)
+    paragraphs = revise_by_structure(paragraphs, tree, restore_left_out=options.restore_left_out,
+                                     after_container=options.cut_after_container, widgets=options.drop_widgets)
     if options.trim_edges:
         paragraphs = trim_edges(paragraphs)
     dateline: Dateline | None = None

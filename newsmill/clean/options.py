@@ -38,6 +38,17 @@ class CleanOptions:
     drop_repeats: bool = True
     """Drop the second copy of a section the page holds twice (desktop and mobile layouts, tab panels
     and their accordions); see :mod:`newsmill.clean.repeats`."""
+    restore_left_out: bool = True
+    """Put back the paragraphs of the article's container that trafilatura left out although they are
+    marked up like the ones it kept (listicle slides, accordion panels, page-builder text blocks); see
+    :mod:`newsmill.clean.restore`."""
+    cut_after_container: bool = True
+    """Cut the lines at the end of the body that come from outside the element holding most of the
+    article (newsletter boxes, related-article teasers, disclaimer bands, site footers); see
+    :mod:`newsmill.clean.container`."""
+    drop_widgets: bool = True
+    """Drop the lines of page controls: the small box around a form's text field (newsletter signups,
+    quote requests) and dialogs and tooltips; see :mod:`newsmill.clean.widgets`."""
     trim_edges: bool = True
     """Cut the lines of a few words (dates, reading times, share and subscribe calls) that come before
     the body's first sentence-length line or after its last; see :mod:`newsmill.clean.edges`."""

@@ -8,15 +8,19 @@ import re
 from pathlib import Path
 
 import pytest
+from trafilatura.utils import load_html
 
 from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
+from newsmill.clean.container import end_of_container, locate, main_container, revise_by_structure
 from newsmill.clean.edges import trim_edges
 from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.repeats import drop_repeated_sections
+from newsmill.clean.restore import restore
 from newsmill.clean.title import reconcile_title, site_keys, strip_site_name
+from newsmill.clean.widgets import form_boxes, widget_lines
 from tests.unit.test_clean_html import PARAGRAPHS, html_doc
 
 SNIPPETS = Path(__file__).resolve().parents[1] / "fixtures" / "clean" / "snippets"
@@ -440,3 +444,139 @@ def test_duplicated_layout_section_is_dropped_from_a_page() -> None:
     text = clean(html_doc(page)).text or ""
     assert text.count(SECTION[2]) == 1
     assert (clean(html_doc(page), options=CleanOptions(drop_repeats=False)).text or "").count(SECTION[2]) == 2
+
+
+AFTER_CONTAINER_BODY = [
+    "Modern cold-climate heat pumps keep heating homes efficiently well below freezing, and in most of the "
+    "northern United States they now cost less to run than an oil or propane furnace over a full winter.",
+    "The savings depend on the local price of electricity, on how well the house is insulated and on the size "
+    "of the unit, so an installer should run a load calculation before quoting a system.",
+    "What the numbers say",
+    "In a typical 2,000 square foot home, a heat pump replacing an oil furnace saves between $500 and $1,500 a "
+    "year, and federal and state rebates can cover a large share of the installation cost.",
+    "Homes heated with natural gas save less, and in regions where gas is cheap the payback period can stretch "
+    "beyond ten years unless the old air conditioner also needs replacing.",
+    "Before you buy",
+    "Ask for a quote that names the model, its rated capacity at five degrees Fahrenheit and the backup heat it "
+    "relies on during the coldest nights, and compare at least three installers.",
+    "Check whether the utility offers a lower winter rate for homes heated electrically, since that rate alone "
+    "can decide whether the switch pays for itself within the life of the equipment.",
+    "Further reading",
+    "- U.S. Department of Energy, “Cold Climate Heat Pump Challenge,” 2024.",
+    "- Northeast Energy Efficiency Partnerships, “Cold Climate Air Source Heat Pump List,” 2025.",
+]
+AFTER_CONTAINER_FURNITURE = [
+    "Plug in for monthly energy-saving tips, climate news, sustainability trends and much more, delivered to "
+    "your inbox.",
+    "Related articles",
+    "Best solar panels in 2026: which one should you choose for your roof?",
+    "Written by Emily Walker",
+    "Congress ended the residential solar tax credit, and these states should go solar now",
+    "Written by Casey McDevitt",
+]
+
+
+def test_lines_after_the_article_container_are_cut() -> None:
+    """A signup band and related-article cards after the element that holds the article go; the
+    article's own closing list (its references) stays."""
+    tree = load_html(snippet("body-after-container"))
+    body = [*AFTER_CONTAINER_BODY, *AFTER_CONTAINER_FURNITURE]
+    elements = locate(tree, body)
+    assert all(element is not None for element in elements)
+    container = main_container(body, elements)
+    assert container is not None and container.get("class") == "rich-text"
+    assert end_of_container(elements, container) == len(AFTER_CONTAINER_BODY)
+    assert revise_by_structure(body, tree) == AFTER_CONTAINER_BODY
+    # A line the page does not show (text trafilatura made up, or markup it rewrote) ends the cut.
+    assert revise_by_structure([*body[:-1], "Zz zz zz zz", body[-1]], tree) == [*body[:-1], "Zz zz zz zz"]
+    # Without a parsed page nothing is cut.
+    assert revise_by_structure(body, None) == body
+
+
+def test_a_heading_repeated_above_is_located_in_reading_order() -> None:
+    """The same words earlier on the page (a table of contents) do not pull a later line out of the article."""
+    page = snippet("body-after-container").replace(
+        '<div class="page">', '<nav class="toc"><a href="#n">What the numbers say</a></nav><div class="page">')
+    tree = load_html(page)
+    elements = locate(tree, AFTER_CONTAINER_BODY)
+    assert elements[2] is not None and elements[2].tag == "h2"
+    assert revise_by_structure(AFTER_CONTAINER_BODY[:3], tree, restore_left_out=False) == AFTER_CONTAINER_BODY[:3]
+
+
+WIDGET_BODY = [
+    "Living in a tiny house sounds romantic until the first winter, when condensation gathers on every window "
+    "and the composting toilet needs emptying twice as often as the brochure promised.",
+    "Storage is the second surprise: every object has to earn its place, and a single hobby with bulky "
+    "equipment can take over the loft that was meant for guests.",
+    "Parking is the hardest part",
+    "Most towns do not allow people to live full time in a house on wheels, so owners end up renting a corner "
+    "of a farm or a back yard, often without a written agreement.",
+    "Before buying, call the zoning office of the county you want to live in and ask which rules apply to "
+    "accessory dwellings and to recreational vehicles.",
+]
+WIDGET_LINES = [
+    "Discover more from Small Home Journal",
+    "Subscribe to get the latest posts sent to your email.",
+    "Republish this article",
+    "This work is licensed under a Creative Commons Attribution-NoDerivatives 4.0 International License, so you "
+    "may copy it freely.",
+]
+
+
+def test_lines_of_a_signup_box_and_a_dialog_are_dropped() -> None:
+    """The heading and pitch next to an e-mail field inside the article, and a modal after it, go; the
+    article's lines stay although the whole page sits in one ASP.NET-style <form>."""
+    tree = load_html(snippet("body-widgets"))
+    body = [*WIDGET_BODY, *WIDGET_LINES]
+    elements = locate(tree, body)
+    container = main_container(body, elements)
+    assert container is not None and container.get("class") == "entry-content"
+    assert widget_lines(tree, elements, container) == {5, 6, 7, 8}
+    assert revise_by_structure(body, tree, after_container=False) == WIDGET_BODY
+    assert revise_by_structure(body, tree, after_container=False, widgets=False) == body
+
+
+def test_a_box_is_only_as_large_as_a_signup_block() -> None:
+    """A paragraph of the article next to a text field (a calculator's input) is not the field's box."""
+    paragraph = ("Enter the length of your trailer below to see how much a year of parking costs in each of the "
+                 "twelve states we surveyed, from rural Maine, where a farm corner rents for less than a hundred "
+                 "dollars a month, to coastal California, where the same space can cost ten times as much, "
+                 "before utilities, insurance and the deposit most landowners ask for.")
+    page = snippet("body-widgets").replace('<div class="wp-block-group subscribe-box">',
+                                           f'<div class="calculator"><p>{paragraph}</p><input type="text"></div><div>')
+    tree = load_html(page)
+    body = [*WIDGET_BODY, paragraph]
+    elements = locate(tree, body)
+    container = main_container(body, elements)
+    # The field alone, and the (now classless) signup block as before.
+    assert sorted(box.get("class") or box.tag for box in form_boxes(tree, container)) == ["div", "input"]
+    assert widget_lines(tree, elements, container) == set()
+
+
+def test_paragraphs_left_out_of_the_container_are_put_back_in_order() -> None:
+    """Paragraphs of the article that trafilatura dropped (their accordion panel's class said "expand")
+    come back at their place, being marked up like the paragraphs it kept; the panel's headings do not."""
+    tree = load_html(snippet("body-after-container").replace(
+        "<h2>What the numbers say</h2>",
+        '</div><div class="expand-panel"><div class="rich-text"><h2>What the numbers say</h2>').replace(
+        "<h2>Further reading</h2>", '</div></div><div class="rich-text"><h2>Further reading</h2>'))
+    kept = [line for index, line in enumerate(AFTER_CONTAINER_BODY) if index not in range(2, 8)]
+    elements = locate(tree, kept)
+    container = main_container(kept, elements)
+    restored, restored_elements = restore(kept, elements, container)
+    assert restored == [line for index, line in enumerate(AFTER_CONTAINER_BODY) if index not in {2, 5}]
+    assert [element.tag for element in restored_elements[2:6]] == ["p", "p", "p", "p"]
+    # A body that already holds most of its container's text is left alone.
+    assert restore(AFTER_CONTAINER_BODY, locate(tree, AFTER_CONTAINER_BODY), container)[0] == AFTER_CONTAINER_BODY
+    # A paragraph marked up unlike any kept one (a reader's comment in the same container) stays out.
+    comment = ("Great article, we switched from oil to a heat pump last year and our bills went down by half "
+               "even in January, although the installer had to add a second indoor unit upstairs.")
+    tree = load_html(snippet("body-after-container").replace(
+        "<h2>What the numbers say</h2>",
+        '</div><div class="expand-panel"><div class="rich-text"><h2>What the numbers say</h2>').replace(
+        "<h2>Further reading</h2>", '</div></div><div class="rich-text"><h2>Further reading</h2>').replace(
+        "</ol>", f'</ol><div class="comment-text"><p>{comment}</p></div>'))
+    kept = [line for index, line in enumerate(AFTER_CONTAINER_BODY) if index not in range(2, 8)]
+    elements = locate(tree, kept)
+    restored = restore(kept, elements, main_container(kept, elements))[0]
+    assert comment not in restored and AFTER_CONTAINER_BODY[3] in restored
