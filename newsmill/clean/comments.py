@@ -14,6 +14,8 @@ from typing import Any
 import lxml.html  # type: ignore[import-untyped]
 from lxml import etree
 
+from newsmill.clean.tree import self_and_ancestors
+
 _COMMENT = "comment"
 # How much markup before a name is searched for a comment mark: a commenter's name sits a few tags
 # inside ``<li class="comment">``, after the avatar's markup.
@@ -21,7 +23,7 @@ _NEAR_CHARS = 2_000
 
 
 def _in_comment(element: Any) -> bool:
-    for node in (element, *element.iterancestors()):
+    for node in self_and_ancestors(element):
         if node.tag in {"body", "html"}:
             return False  # a page-wide class ("comments-open") says nothing about where the name is
         marks = f"{node.get('class') or ''} {node.get('id') or ''}".casefold()

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from newsmill.clean.restore import restore
+from newsmill.clean.tree import UNSEEN_TAGS, self_and_ancestors
 from newsmill.clean.widgets import widget_lines
 
 MAIN_SHARE = 0.8
@@ -28,8 +29,6 @@ _KEY_CHARS = 40
 be unique on a page, short enough to stay within one text node's run of inline markup."""
 _MIN_KEY_CHARS = 4
 """A shorter line ("-", "1.") says nothing about where it came from."""
-
-_UNSEEN = frozenset({"script", "style", "noscript", "template"})
 
 
 def _key(paragraph: str) -> str:
@@ -61,7 +60,7 @@ def locate(root: Any, paragraphs: Sequence[str]) -> list[Any | None]:
         owner = node.getparent()
         if node.is_tail:
             owner = owner.getparent()
-        elif owner.tag in _UNSEEN:
+        elif owner.tag in UNSEEN_TAGS:
             continue
         if owner is None:
             continue
@@ -88,10 +87,6 @@ def locate(root: Any, paragraphs: Sequence[str]) -> list[Any | None]:
     return found
 
 
-def _chain(element: Any) -> list[Any]:
-    return [element, *element.iterancestors()]
-
-
 def main_container(paragraphs: Sequence[str], elements: Sequence[Any | None]) -> Any | None:
     """The deepest element that holds :data:`MAIN_SHARE` of the located paragraphs' words."""
     words: dict[Any, int] = {}
@@ -102,7 +97,7 @@ def main_container(paragraphs: Sequence[str], elements: Sequence[Any | None]) ->
             continue
         count = len(paragraph.split())
         total += count
-        chain = _chain(element)
+        chain = self_and_ancestors(element)
         for level, ancestor in enumerate(chain):
             words[ancestor] = words.get(ancestor, 0) + count
             depth[ancestor] = len(chain) - level
@@ -120,7 +115,7 @@ def end_of_container(elements: Sequence[Any | None], container: Any) -> int:
     end = len(elements)
     while end > 0:
         element = elements[end - 1]
-        if element is None or any(ancestor is container for ancestor in _chain(element)):
+        if element is None or any(ancestor is container for ancestor in self_and_ancestors(element)):
             break
         end -= 1
     return end

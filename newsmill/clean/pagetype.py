@@ -41,6 +41,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from lxml import html as lxml_html
 
 from newsmill.clean.structured import ARTICLE_TYPES, json_ld_top_types, json_ld_types, microdata_types, og_type
+from newsmill.clean.tree import UNSEEN_TAGS
 
 # Types that mean "this page is a product, a shop listing or a discussion", when a page declares one as
 # what it describes (top level), not nested in something else. ``Offer`` alone is not among them:
@@ -97,7 +98,6 @@ _PROSE_PARAGRAPH_CHARS = 150
 _PROSE_MAX_LINK_SHARE = 0.3
 # Page chrome and link cards: paragraphs there are not the page's running text.
 _NOT_PROSE_ANCESTORS = frozenset({"a", "nav", "header", "footer", "aside", "form", "button"})
-_UNSEEN = ("script", "style", "noscript", "template")
 _PRICE = re.compile(r"[$£€¥]\s?\d[\d,]*(?:\.\d\d)?|\d[\d,]*(?:[.,]\d\d)?\s?(?:€|USD|EUR|GBP)\b")
 # A page whose visible text is mostly link text and that has hardly any running prose is a list of
 # links (a category, a chart, a search result, a directory): an article, even a short one or one in a
@@ -141,7 +141,7 @@ def text_profile(html: str) -> TextProfile | None:
     body = root.find("body")
     if body is None:
         return None
-    for unseen in list(body.iter(*_UNSEEN)):  # a list: dropping while iterating skips elements
+    for unseen in list(body.iter(*UNSEEN_TAGS)):  # a list: dropping while iterating skips elements
         unseen.drop_tree()
     text = " ".join(body.text_content().split())
     link_chars = sum(_squashed_len(link) for link in body.iter("a"))

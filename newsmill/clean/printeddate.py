@@ -24,6 +24,8 @@ from typing import Any, NamedTuple
 from htmldate.extractors import try_date_expr
 from lxml import etree  # type: ignore[import-untyped]
 
+from newsmill.clean.tree import self_and_ancestors
+
 # How far (in elements, document order) from the first <h1> the header's date may sit: bylines sit
 # just above or below the headline; related-article cards and comment stamps sit much further away.
 _WINDOW = 40
@@ -100,7 +102,7 @@ def _header_window(tree: _Element) -> list[_Element]:
     above: deque[_Element] = deque(maxlen=_WINDOW)
     walk = (element for element in tree.iter() if isinstance(element.tag, str))
     for element in walk:
-        if element.tag == "h1" and not any(_chrome(outer) for outer in (element, *element.iterancestors())):
+        if element.tag == "h1" and not any(_chrome(outer) for outer in self_and_ancestors(element)):
             return [element, *islice(walk, _WINDOW - 1), *reversed(above)]
         above.append(element)
     return []
@@ -128,7 +130,7 @@ def printed_dates(html: str) -> list[PrintedDate]:
         text = " ".join("".join(element.itertext()).split())
         if len(text) > (_MAX_TEXT if cued else _MAX_BARE_TEXT):
             continue
-        if any(_chrome(outer) for outer in (element, *element.iterancestors())):
+        if any(_chrome(outer) for outer in self_and_ancestors(element)):
             continue
         day = _day(element, text, latest)
         if day is None:
@@ -143,7 +145,7 @@ def printed_dates(html: str) -> list[PrintedDate]:
         # from the headline the template prints it.
         for element in tree.iter("time"):
             if element.get("pubdate") is not None and not any(
-                    _chrome(outer) for outer in (element, *element.iterancestors())):
+                    _chrome(outer) for outer in self_and_ancestors(element)):
                 day = _day(element, " ".join("".join(element.itertext()).split()), latest)
                 if day:
                     return [PrintedDate(day, update=False)]

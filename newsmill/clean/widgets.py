@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from newsmill.clean.tree import UNSEEN_TAGS, self_and_ancestors
+
 BOX_CHARS = 250
 """A form's box is its largest ancestor (or itself) with at most this many characters of text,
 whitespace not counted: a signup block with its heading and small print, not the section around
@@ -28,11 +30,6 @@ box around an app's install button grew into the short section of the article th
 _FIELDS = ("//body//form | //body//textarea | "
            "//body//input[not(@type) or @type='text' or @type='email' or @type='tel']")
 _ON_DEMAND_ROLES = frozenset({"dialog", "alertdialog", "tooltip"})
-_UNSEEN = frozenset({"script", "style", "noscript", "template"})
-
-
-def _chain(element: Any) -> list[Any]:
-    return [element, *element.iterancestors()]
 
 
 def _more_text_than(element: Any, limit: int) -> bool:
@@ -42,7 +39,7 @@ def _more_text_than(element: Any, limit: int) -> bool:
     for node in element.iter():
         if node is not element and node.tail:
             total += len("".join(node.tail.split()))
-        if node.text and isinstance(node.tag, str) and node.tag not in _UNSEEN:
+        if node.text and isinstance(node.tag, str) and node.tag not in UNSEEN_TAGS:
             total += len("".join(node.text.split()))
         if total > limit:
             return True
@@ -55,7 +52,7 @@ def form_boxes(root: Any, container: Any) -> set[Any]:
     too_big: set[Any] = set()
     for field in root.xpath(_FIELDS):
         box = None
-        for node in _chain(field):
+        for node in self_and_ancestors(field):
             if node is container or node.tag in {"body", "html"} or node in too_big:
                 break
             if _more_text_than(node, BOX_CHARS):
@@ -69,7 +66,7 @@ def form_boxes(root: Any, container: Any) -> set[Any]:
 
 def in_widget(element: Any, container: Any, boxes: set[Any]) -> bool:
     """Whether ``element`` lies in a form's box or in a dialog or tooltip below ``container``."""
-    for node in _chain(element):
+    for node in self_and_ancestors(element):
         if node is container:
             return False
         if node in boxes or node.tag == "dialog" or node.get("role") in _ON_DEMAND_ROLES:
