@@ -24,9 +24,12 @@ import httpcore
 import httpx
 
 from newsmill.fetch.addresses import AddressPolicy
+from newsmill.fetch.options import FetchOptions
 from newsmill.fetch.pools import OriginPools
 from newsmill.fetch.resolver import ResolveError, Resolver, resolve_host
 
+KEEPALIVE_EXPIRY = 30.0
+"""Seconds an idle connection is kept; a host's pool unused this long is dropped too."""
 KEEPALIVE_PER_ORIGIN = 16
 """Idle connections kept per host: a politely rate-limited host rarely has more requests in flight."""
 
@@ -129,9 +132,10 @@ class GuardedTransport(httpx.HTTPTransport):
         # httpx 0.28 has no parameter for the network backend or the pool; its pool is replaced with
         # ours (httpx is pinned below 0.29 in pyproject.toml, so this private attribute is stable).
         self._pool = OriginPools(  # type: ignore[assignment]
-            max_in_flight=limits.max_connections or 100,
-            max_keepalive_per_origin=min(limits.max_keepalive_connections or 16, KEEPALIVE_PER_ORIGIN),
-            keepalive_expiry=limits.keepalive_expiry or 30.0,
+            max_in_flight=limits.max_connections or FetchOptions.max_connections,
+            max_keepalive_per_origin=min(limits.max_keepalive_connections or KEEPALIVE_PER_ORIGIN,
+                                         KEEPALIVE_PER_ORIGIN),
+            keepalive_expiry=limits.keepalive_expiry or KEEPALIVE_EXPIRY,
             ssl_context=httpx.create_ssl_context(trust_env=False),
             network_backend=backend,
         )
@@ -141,7 +145,7 @@ def guarded_client(*, resolver: Resolver, policy: AddressPolicy, connect_timeout
                    read_timeout: float, max_connections: int, headers: dict[str, str]) -> httpx.Client:
     """The one client a worker process shares: keep-alive pool, no redirects, no environment proxies."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections,
-                          keepalive_expiry=30.0)
+                          keepalive_expiry=KEEPALIVE_EXPIRY)
     return httpx.Client(
         transport=GuardedTransport(GuardedBackend(resolver, policy), limits=limits),
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
