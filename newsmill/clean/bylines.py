@@ -210,6 +210,39 @@ def _stated(html: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...
     return tuple(meta_authors(html)), tuple(json_ld_authors(html)), tuple(marked_authors(html))
 
 
+# The metadata trafilatura reads a whole name from, besides ``meta[name=author]``.
+_CREATOR_META = ("dc.creator", "dcterms.creator")
+_WORD = re.compile(r"\w+")
+
+
+def _rejoined(names: tuple[str, ...], html: str) -> tuple[str, ...]:
+    """trafilatura splits an author at "and", "&" and commas and drops words it takes for noise, which
+    cuts an organisation apart ("Center for Drug Evaluation and Research" → "Center; Research"). When
+    the pieces are in order inside one name the page's metadata states whole, but do not make up all of
+    its words (so it was not a plain list of people, "Ann Lee and Bo Li"), that stated name is the author."""
+    if len(names) < 2:
+        return names
+    pieces = [_WORD.findall(name.casefold()) for name in names]
+    for key in ("author", *_CREATOR_META):
+        stated = meta_content(html, "name", key)
+        if not stated:
+            continue
+        whole = " ".join(unescape(stated).split())
+        words = _WORD.findall(whole.casefold())
+        position, covered = 0, 0
+        for piece in pieces:
+            start = next((i for i in range(position, len(words) - len(piece) + 1)
+                          if words[i:i + len(piece)] == piece), None)
+            if start is None:
+                break
+            position, covered = start + len(piece), covered + len(piece)
+        else:
+            separators = sum(1 for word in words if word in ("and", "und", "et", "y"))
+            if covered + separators < len(words):
+                return (whole,)
+    return names
+
+
 def _metadata_candidates(extracted: str | None, html: str) -> list[tuple[tuple[str, ...], str]]:
     """The authors each metadata source names, in order of trust: trafilatura's pick, then the page's own
     ``meta[name=author]`` and JSON-LD (trafilatura skips one-word names and JSON-LD authors given as an
@@ -220,7 +253,8 @@ def _metadata_candidates(extracted: str | None, html: str) -> list[tuple[tuple[s
     # "authorities-…", a footer's copyright line): one entry that is page furniture spoils the whole pick.
     if extracted and not any(is_page_furniture(name) for name in split_names(extracted)):
         spellings = {_key(name): name for name in (*marked, *structured, *meta) if _key(name)}
-        candidates.append((tidy_authors(_as_written(split_names(extracted), spellings, html)), "trafilatura"))
+        picked = _rejoined(split_names(extracted), html)
+        candidates.append((tidy_authors(_as_written(picked, spellings, html)), "trafilatura"))
     candidates += [(tidy_authors(meta), "meta author"), (tidy_authors(structured), "json-ld")]
     # The copyright holder (often the agency that built the site) named as the author is the owner.
     holder = _key(unescape(meta_content(html, "name", "copyright") or ""))

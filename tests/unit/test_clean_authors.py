@@ -136,3 +136,18 @@ def test_the_copyright_holder_as_meta_author_is_no_writer() -> None:
             'content="&copy; 2026 SmartEtailing, Inc. All rights reserved."></head><body><h1>Local trails</h1>'
             "<p>Memorial Park has eight miles of singletrack.</p></body></html>")
     assert reconcile_authors("SmartEtailing Inc", html=html)[0] == ()
+
+
+def test_an_organisation_trafilatura_cut_apart_is_rejoined_from_its_metadata() -> None:
+    # fda.gov's pages state their office in dcterms.creator; trafilatura splits it at "and" and drops
+    # the lower-case words in between.
+    html = ('<html><head><meta name="dcterms.creator" content="Center for Drug Evaluation and Research">'
+            '</head><body><h1>Concerns</h1></body></html>')
+    assert reconcile_authors("Center; Research", html=html) == (
+        ("Center for Drug Evaluation and Research",), "trafilatura")
+
+
+def test_a_list_of_people_in_the_metadata_stays_split() -> None:
+    html = ('<html><head><meta name="author" content="Ann Lee and Bo Li"></head>'
+            '<body><h1>Floods</h1></body></html>')
+    assert reconcile_authors("Ann Lee; Bo Li", html=html) == (("Ann Lee", "Bo Li"), "trafilatura")
