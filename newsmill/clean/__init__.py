@@ -8,6 +8,7 @@ and append one ``clean`` entry to the provenance. A page that holds no article r
 
 from __future__ import annotations
 
+from newsmill.clean import datelanguages
 from newsmill.clean.html import clean_html
 from newsmill.clean.options import CleanOptions
 from newsmill.clean.plaintext import clean_text
@@ -16,24 +17,20 @@ from newsmill.record import ArticleRecord, Document
 __all__ = ["CleanOptions", "clean", "warm_up"]
 
 _DEFAULT_OPTIONS = CleanOptions()
+datelanguages.install()
 
 
 def clean(doc: Document, *, options: CleanOptions | None = None) -> ArticleRecord:
     """The article in ``doc`` as a record with title, authors, date, dateline and clean text."""
     options = options or _DEFAULT_OPTIONS
     if doc.content_kind == "html":
-        return clean_html(doc, options)
+        with datelanguages.reading_dates_in(datelanguages.declared_language(doc.body)):
+            return clean_html(doc, options)
     return clean_text(doc, options)
 
 
 def warm_up() -> None:
-    """Build what the HTML cleaner builds on first use, before a worker's pool forks.
-
-    htmldate (under trafilatura) hands date-like strings it cannot read to dateparser with every
-    locale allowed; the first string no locale accepts makes dateparser build its tables for all of
-    them: 4.6 s and ~43 MB here, paid by every pool process that had not inherited them (once per child,
-    and again for each child that replaces one), against 35 ms a string afterwards.
-    """
-    from htmldate.extractors import get_external_parser
-
-    get_external_parser().get_date_data("12 newsmill 2021")
+    """Build what the HTML cleaner builds on first use, before a worker's pool forks: dateparser's
+    English tables, which htmldate (under trafilatura) reads the date strings its own patterns cannot
+    read with (see :mod:`newsmill.clean.datelanguages`)."""
+    datelanguages.warm_up()
