@@ -14,7 +14,15 @@ from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
 from newsmill.clean.container import end_of_container, locate, main_container, revise_by_structure
 from newsmill.clean.edges import trim_edges
-from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
+from newsmill.clean.pagedates import (
+    PRINTED,
+    PRINTED_REVISION,
+    PRINTED_UPDATE,
+    Stated,
+    modified,
+    publication_day,
+    published_source,
+)
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.repeats import drop_repeated_sections
@@ -184,6 +192,37 @@ def test_printed_date_the_metadata_never_states() -> None:
     assert publication_day(html.replace('<span class="byline__separator">|</span>',
                                         '<span class="byline__first">March 11, 2013</span>'), "2013-03-11") is None
     assert publication_day(html.replace("2026-02-18T07:49:16", "2023-03-20T07:49:16"), "2013-03-11") is None
+
+
+def test_header_revision_wins_over_schema_org_publication() -> None:
+    html = snippet("dates-revision-shown")
+    # Publication stated only in JSON-LD; the header prints the modification's local day (01:52 UTC is
+    # the evening before in the Americas): the page shows its revision as the article's date.
+    assert publication_day(html, "2024-04-10") == Stated("2025-12-15", PRINTED_REVISION)
+    assert publication_day(html, "2025-12-15") is None
+    # A later date the header labels an update, though the metadata does not state it, is the revision too.
+    august = html.replace('datetime="2025-12-15">December 15', 'datetime="2025-08-14">Updated August 14')
+    assert publication_day(august, "2024-04-10") == Stated("2025-08-14", PRINTED_REVISION)
+    # An "update" before the stated publication revises nothing of it.
+    march = html.replace('datetime="2025-12-15">December 15, 2025', 'datetime="2024-03-01">Updated March 1, 2024')
+    assert publication_day(march, "2024-04-10") is None
+    # Open Graph states the publication as well: link previews show it, and it stands.
+    og = html.replace("</title>", '</title><meta property="article:published_time" content="2024-04-10T19:30:39Z">')
+    assert publication_day(og, "2024-04-10") is None
+
+
+def test_open_graph_publication_wins_over_a_printed_modified_day() -> None:
+    html = snippet("dates-open-graph-publication")
+    # htmldate took the modified day, which the header prints as an update.
+    assert publication_day(html, "2025-12-31") == Stated("2025-12-08", "article:published_time")
+    assert publication_day(html, "2025-12-08") is None
+
+
+def test_printed_update_wins_without_publication_metadata() -> None:
+    html = snippet("dates-update-only")
+    # No publication metadata, a header that prints only an update: htmldate found a date in the text.
+    assert publication_day(html, "2023-07-22") == Stated("2024-09-05", PRINTED_UPDATE)
+    assert publication_day(html, "2024-09-05") is None
 
 
 def test_clean_reports_the_printed_publication_day_and_why() -> None:
