@@ -4,7 +4,8 @@ Readers see that date; metadata can disagree with it (a CMS that stamps ``articl
 no publication time, so htmldate reports the last edit as the publication day). Only dates in the
 article's own header count: a ``<time>`` element, a short element whose class, id or ``itemprop``
 says it holds a date (``date``, ``time``, ``publish``, ``posted``, ``byline``), or an element holding
-nothing but a short text that reads as a date, within a few elements of the first ``<h1>`` outside
+nothing but a short text that reads as a date (or whose text before a spaced separator, ``·|•–-``,
+does: "Updated Dec 18, 2025 · 12 min read"), within a few elements of the first ``<h1>`` outside
 site chrome (``nav``, ``aside``, ``footer``), and comments, are skipped. A date the page labels as an
 update (its element's class, or its text before the date, says ``updated`` or ``modified``) is kept
 apart: it is not the publication day. Where the header prints none, a ``<time pubdate>`` anywhere in
@@ -31,6 +32,7 @@ from newsmill.clean.tree import self_and_ancestors
 _WINDOW = 40
 _MAX_TEXT = 80
 _MAX_BARE_TEXT = 30
+_SEPARATOR = re.compile(r"\s+[·|•–—-]\s+")
 _CUE = re.compile(r"date|time|publish|posted|byline", re.IGNORECASE)
 _UPDATE = re.compile(r"updat|modif", re.IGNORECASE)
 _PUBLISH = re.compile(r"publish", re.IGNORECASE)
@@ -128,8 +130,13 @@ def printed_dates(html: str) -> list[PrintedDate]:
         if not cued and not bare:
             continue
         text = " ".join("".join(element.itertext()).split())
-        if len(text) > (_MAX_TEXT if cued else _MAX_BARE_TEXT):
+        if len(text) > _MAX_TEXT:
             continue
+        if not cued and len(text) > _MAX_BARE_TEXT:
+            # "Updated Dec 18, 2025 · 12 min read": a meta line whose parts a separator sets apart.
+            text = _SEPARATOR.split(text, maxsplit=1)[0]
+            if len(text) > _MAX_BARE_TEXT:
+                continue
         if any(_chrome(outer) for outer in self_and_ancestors(element)):
             continue
         day = _day(element, text, latest)

@@ -120,6 +120,10 @@ def test_dates_printed_in_the_article_header() -> None:
             '<div class="text-block-67">October 14, 2025</div></div><h1>Top eLearning companies</h1>'
             '<div class="text-block-70">5 min read</div><div class="text-block-71">1,204 views</div></body></html>')
     assert printed_dates(page) == [PrintedDate("2025-10-14", update=False)]
+    # A meta line under the headline: its date, then a separator and the reading time.
+    page = ('<html><body><h1>Blockchain trends</h1><div class="meta-x1"><p class="info-tag-q2">'
+            "Updated Dec 18, 2025 · 12 min read</p></div></body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-12-18", update=True)]
     # React splits a text run with empty comments: they are no child elements, the date stands alone.
     page = ('<html><body><header><div><p class="chakra-text css-1yexn9p">February 4, 2025<!-- --> - 11 minutes</p>'
             "<h1>Cloud computing innovations</h1></div></header></body></html>")
