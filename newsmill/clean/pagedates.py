@@ -27,7 +27,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
-from newsmill.clean.printeddate import PrintedDate, printed_dates
+from newsmill.clean.printeddate import PrintedDate, printed_dates, swapped_day
 
 _CONTENT = re.compile(r'\b(?:content|datetime)\s*=\s*["\']([^"\']{10,40})["\']')
 
@@ -133,14 +133,6 @@ PRINTED_REVISION = "date printed in the article header, the page's last revision
 PRINTED_UPDATE = "update date printed in the article header"
 
 
-def _swapped(day: str) -> str | None:
-    """``day`` (``YYYY-MM-DD``) with its month and day exchanged, when that is a date too."""
-    try:
-        return date(int(day[:4]), int(day[8:10]), int(day[5:7])).isoformat()
-    except ValueError:
-        return None
-
-
 def _instant(value: str) -> datetime | None:
     """``value`` as an aware date-time (a naive one read as UTC); None for a bare date."""
     if "T" not in value:
@@ -161,7 +153,7 @@ def _near(day: str, days: set[str]) -> bool:
     """``day`` is within a day of one of ``days``, or of one with month and day exchanged (a zone away,
     or a numeric date read the other way round)."""
     one = timedelta(days=1)
-    candidates = [day, swapped] if (swapped := _swapped(day)) else [day]
+    candidates = [day, swapped] if (swapped := swapped_day(day)) else [day]
     for candidate in candidates:
         moment = date.fromisoformat(candidate)
         if any(abs(date.fromisoformat(other) - moment) <= one for other in days):
@@ -248,7 +240,7 @@ def publication_day(html: str, found: str | None) -> Stated | None:
             return None if revision == found else Stated(revision, PRINTED_REVISION)
         if not found or found in stated_days:
             return None
-        swapped = _swapped(found)
+        swapped = swapped_day(found)
         for item in stated:
             if item.value[:10] == swapped:
                 return Stated(swapped, item.source)

@@ -149,6 +149,20 @@ def test_dates_printed_in_the_article_header() -> None:
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
 
 
+def test_numeric_printed_dates_in_the_page_own_order() -> None:
+    page = ('<html lang="en"><body><h1>Smart home automation</h1><div class="author"><span class="time">3/4/2025</span>'
+            '</div><ul class="related"><li><span class="post-date">1/28/2025</span></li></ul></body></html>')
+    # Another date in the header can only be month first (28 is no month): so is "3/4/2025".
+    assert [item.day for item in printed_dates(page)] == ["2025-03-04", "2025-01-28"]
+    # One that can only be day first: htmldate's reading stands.
+    assert [item.day for item in printed_dates(page.replace("1/28/2025", "28/1/2025"))] == ["2025-04-03", "2025-01-28"]
+    # Alone, it is read month first on a page that declares a US locale, not on one that declares none.
+    alone = page.replace('<ul class="related"><li><span class="post-date">1/28/2025</span></li></ul>', "")
+    assert [item.day for item in printed_dates(alone.replace('lang="en"', 'lang="en-US"'))] == ["2025-03-04"]
+    assert [item.day for item in printed_dates(alone)] == ["2025-04-03"]
+    assert [item.day for item in printed_dates(alone.replace('lang="en"', 'lang="en-GB"'))] == ["2025-04-03"]
+
+
 def test_printed_date_wins_when_metadata_names_no_publication() -> None:
     html = snippet("dates-printed-header")
     # htmldate falls back to article:modified_time; the header prints the publication day.
