@@ -254,6 +254,18 @@ def test_clean_reports_the_printed_publication_day_and_why() -> None:
     assert fields["published"] == f"newsmill.pagedates ({PRINTED}; htmldate's day 2024-04-04)"
 
 
+def test_clean_reports_the_revision_date_with_published_and_modified() -> None:
+    page = snippet("dates-revision-shown").replace(
+        "<p>Book early, read the fuel policy and photograph the car before you drive off.</p>",
+        "".join(f"<p>{p}</p>" for p in PARAGRAPHS))
+    record = clean(html_doc(page, url="https://cars.example.org/how-to-rent-a-car/"))
+    assert record.published == "2025-12-15"
+    assert record.modified == "2025-12-16T01:52:13+00:00"
+    fields = record.provenance[-1].fields
+    assert fields["published"].startswith(f"newsmill.pagedates ({PRINTED_REVISION}; htmldate's day ")
+    assert fields["modified"] == "page metadata (JSON-LD dateModified)"
+
+
 def test_byline_spelt_as_the_page_spells_it() -> None:
     # trafilatura drops the full stop of the initial; the page's rel=author link and meta keep it.
     assert reconcile_authors("Christopher S Penn", html=snippet("byline-initials")) == \
