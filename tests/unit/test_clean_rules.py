@@ -14,7 +14,15 @@ from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
 from newsmill.clean.container import end_of_container, locate, main_container, revise_by_structure
 from newsmill.clean.edges import trim_edges
-from newsmill.clean.pagedates import PRINTED, Stated, modified, publication_day, published_source
+from newsmill.clean.pagedates import (
+    PRINTED,
+    PRINTED_REVISION,
+    PRINTED_UPDATE,
+    Stated,
+    modified,
+    publication_day,
+    published_source,
+)
 from newsmill.clean.pagetype import is_home_page, non_article_evidence
 from newsmill.clean.printeddate import PrintedDate, printed_dates, printed_publication_day
 from newsmill.clean.repeats import drop_repeated_sections
@@ -112,6 +120,10 @@ def test_dates_printed_in_the_article_header() -> None:
             '<div class="text-block-67">October 14, 2025</div></div><h1>Top eLearning companies</h1>'
             '<div class="text-block-70">5 min read</div><div class="text-block-71">1,204 views</div></body></html>')
     assert printed_dates(page) == [PrintedDate("2025-10-14", update=False)]
+    # A meta line under the headline: its date, then a separator and the reading time.
+    page = ('<html><body><h1>Blockchain trends</h1><div class="meta-x1"><p class="info-tag-q2">'
+            "Updated Dec 18, 2025 · 12 min read</p></div></body></html>")
+    assert printed_dates(page) == [PrintedDate("2025-12-18", update=True)]
     # React splits a text run with empty comments: they are no child elements, the date stands alone.
     page = ('<html><body><header><div><p class="chakra-text css-1yexn9p">February 4, 2025<!-- --> - 11 minutes</p>'
             "<h1>Cloud computing innovations</h1></div></header></body></html>")
@@ -135,6 +147,20 @@ def test_dates_printed_in_the_article_header() -> None:
         [PrintedDate("2025-08-08", update=False)]
     # No headline, no header to read a date from.
     assert printed_dates('<html><body><p class="date">April 2, 2024</p></body></html>') == []
+
+
+def test_numeric_printed_dates_in_the_page_own_order() -> None:
+    page = ('<html lang="en"><body><h1>Smart home automation</h1><div class="author"><span class="time">3/4/2025</span>'
+            '</div><ul class="related"><li><span class="post-date">1/28/2025</span></li></ul></body></html>')
+    # Another date in the header can only be month first (28 is no month): so is "3/4/2025".
+    assert [item.day for item in printed_dates(page)] == ["2025-03-04", "2025-01-28"]
+    # One that can only be day first: htmldate's reading stands.
+    assert [item.day for item in printed_dates(page.replace("1/28/2025", "28/1/2025"))] == ["2025-04-03", "2025-01-28"]
+    # Alone, it is read month first on a page that declares a US locale, not on one that declares none.
+    alone = page.replace('<ul class="related"><li><span class="post-date">1/28/2025</span></li></ul>', "")
+    assert [item.day for item in printed_dates(alone.replace('lang="en"', 'lang="en-US"'))] == ["2025-03-04"]
+    assert [item.day for item in printed_dates(alone)] == ["2025-04-03"]
+    assert [item.day for item in printed_dates(alone.replace('lang="en"', 'lang="en-GB"'))] == ["2025-04-03"]
 
 
 def test_printed_date_wins_when_metadata_names_no_publication() -> None:
@@ -186,6 +212,37 @@ def test_printed_date_the_metadata_never_states() -> None:
     assert publication_day(html.replace("2026-02-18T07:49:16", "2023-03-20T07:49:16"), "2013-03-11") is None
 
 
+def test_header_revision_wins_over_schema_org_publication() -> None:
+    html = snippet("dates-revision-shown")
+    # Publication stated only in JSON-LD; the header prints the modification's local day (01:52 UTC is
+    # the evening before in the Americas): the page shows its revision as the article's date.
+    assert publication_day(html, "2024-04-10") == Stated("2025-12-15", PRINTED_REVISION)
+    assert publication_day(html, "2025-12-15") is None
+    # A later date the header labels an update, though the metadata does not state it, is the revision too.
+    august = html.replace('datetime="2025-12-15">December 15', 'datetime="2025-08-14">Updated August 14')
+    assert publication_day(august, "2024-04-10") == Stated("2025-08-14", PRINTED_REVISION)
+    # An "update" before the stated publication revises nothing of it.
+    march = html.replace('datetime="2025-12-15">December 15, 2025', 'datetime="2024-03-01">Updated March 1, 2024')
+    assert publication_day(march, "2024-04-10") is None
+    # Open Graph states the publication as well: link previews show it, and it stands.
+    og = html.replace("</title>", '</title><meta property="article:published_time" content="2024-04-10T19:30:39Z">')
+    assert publication_day(og, "2024-04-10") is None
+
+
+def test_open_graph_publication_wins_over_a_printed_modified_day() -> None:
+    html = snippet("dates-open-graph-publication")
+    # htmldate took the modified day, which the header prints as an update.
+    assert publication_day(html, "2025-12-31") == Stated("2025-12-08", "article:published_time")
+    assert publication_day(html, "2025-12-08") is None
+
+
+def test_printed_update_wins_without_publication_metadata() -> None:
+    html = snippet("dates-update-only")
+    # No publication metadata, a header that prints only an update: htmldate found a date in the text.
+    assert publication_day(html, "2023-07-22") == Stated("2024-09-05", PRINTED_UPDATE)
+    assert publication_day(html, "2024-09-05") is None
+
+
 def test_clean_reports_the_printed_publication_day_and_why() -> None:
     page = snippet("dates-printed-header").replace(
         '<div class="entry-content"><p>Good espresso at home no longer needs a four-figure machine.</p></div>',
@@ -195,6 +252,18 @@ def test_clean_reports_the_printed_publication_day_and_why() -> None:
     assert record.modified == "2024-04-04T13:09:19+00:00"
     fields = record.provenance[-1].fields
     assert fields["published"] == f"newsmill.pagedates ({PRINTED}; htmldate's day 2024-04-04)"
+
+
+def test_clean_reports_the_revision_date_with_published_and_modified() -> None:
+    page = snippet("dates-revision-shown").replace(
+        "<p>Book early, read the fuel policy and photograph the car before you drive off.</p>",
+        "".join(f"<p>{p}</p>" for p in PARAGRAPHS))
+    record = clean(html_doc(page, url="https://cars.example.org/how-to-rent-a-car/"))
+    assert record.published == "2025-12-15"
+    assert record.modified == "2025-12-16T01:52:13+00:00"
+    fields = record.provenance[-1].fields
+    assert fields["published"].startswith(f"newsmill.pagedates ({PRINTED_REVISION}; htmldate's day ")
+    assert fields["modified"] == "page metadata (JSON-LD dateModified)"
 
 
 def test_byline_spelt_as_the_page_spells_it() -> None:
