@@ -14,18 +14,25 @@ dev corpus (Murrough Foley, 2026, CC-BY-4.0) unless a folder is given. Prints:
 - the progress ETA's error from 20 % done on: ``click.progressbar`` (what ``newsmill run`` shows) says
   (time since the bar started / records so far) × records left; compared with the time actually left.
 
-    python bench/latency.py [-n 200] [--folder DIR] [--cores 2]
+``--rabbitmq`` uses the RabbitMQ on 127.0.0.1:5672 (guest/guest) as the broker, in a vhost of its own
+made with ``rabbitmqctl`` and deleted afterwards; the embedded server keeps the state.
+
+    python bench/latency.py [-n 200] [--folder DIR] [--cores 2] [--rabbitmq]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -71,6 +78,23 @@ def clean_starts(log_file: Path, job_id: str) -> dict[str, float]:
     return {article: received[task] for task, article in article_of.items() if task in received}
 
 
+def rabbitmqctl(*args: str) -> None:
+    binary = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    subprocess.run([binary, *args], check=True, capture_output=True, timeout=120)
+
+
+@contextlib.contextmanager
+def rabbitmq_vhost() -> Iterator[str]:
+    """A fresh vhost on the local RabbitMQ; its broker URL."""
+    vhost = f"newsmill-bench-{uuid.uuid4().hex[:8]}"
+    rabbitmqctl("add_vhost", vhost)
+    try:
+        rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        rabbitmqctl("delete_vhost", vhost)
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
@@ -81,6 +105,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200, help="articles in the job")
     parser.add_argument("--folder", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rabbitmq", action="store_true", help="RabbitMQ on 127.0.0.1:5672 as the broker")
     args = parser.parse_args()
 
     import redis
@@ -91,10 +116,11 @@ def main() -> None:
 
     pages = pick_pages(args.folder, args.n + WARM_UP)
     warm, pages = pages[args.n:], pages[:args.n]
-    with embedded_server() as server:
+    with embedded_server() as server, (rabbitmq_vhost() if args.rabbitmq else contextlib.nullcontext(server.url)) \
+            as broker_url:
         prefix = f"bench-lat-{uuid.uuid4().hex[:6]}"
         # INFO: the cpu worker's "received" lines date each clean task's start.
-        os.environ.update({"NEWSMILL_BROKER_URL": server.url, "NEWSMILL_REDIS_URL": server.url,
+        os.environ.update({"NEWSMILL_BROKER_URL": broker_url, "NEWSMILL_REDIS_URL": server.url,
                            "NEWSMILL_PREFIX": prefix, "NEWSMILL_LOG_LEVEL": "INFO", "NEWSMILL_LOG_FORMAT": "json"})
         settings = Settings.from_env()
         client = redis.Redis.from_url(server.url)
@@ -155,7 +181,8 @@ def main() -> None:
         eta = (t - bar_start) / k * (n - k)
         actual = end - t
         errors.append((eta - actual) / actual)  # > 0: the bar says longer than it takes
-    print(f"articles: {n}  cores: {args.cores}  folder: {args.folder}  run time: {run_time:.1f} s")
+    broker = "RabbitMQ" if args.rabbitmq else "Redis (embedded)"
+    print(f"articles: {n}  cores: {args.cores}  broker: {broker}  folder: {args.folder}  run time: {run_time:.1f} s")
     print(f"first clean start -> first record      : {times[0] - first_clean:7.2f} s   (target < 5 s)")
     print(f"50th record at                         : {(fiftieth - enqueued) / run_time:7.1%} of run time"
           f"   (target < 30 %)")
