@@ -196,6 +196,9 @@ class Settings:
     max_retries: int = 3
     max_deliveries: int = 3
     """A message redelivered this many times (its worker died each time) ends as ``failed``."""
+    rabbitmq_queue_type: str = "quorum"
+    """RabbitMQ broker: ``quorum`` (replicated, with a delivery limit; message priorities only from
+    RabbitMQ 4 on) or ``classic`` (one node, with ``x-max-priority``: depth-first flow on RabbitMQ 3)."""
     outage_window: float = 900.0
     """Seconds a task keeps retrying while Redis is unreachable or full (not counted as attempts) before
     it gives up on that message; the reconciler still drives the input again once Redis is back."""
@@ -327,6 +330,8 @@ class Settings:
             hard_time_limit=read.number("NEWSMILL_HARD_TIME_LIMIT", defaults.hard_time_limit, above=True),
             max_retries=read.integer("NEWSMILL_MAX_RETRIES", defaults.max_retries),
             max_deliveries=read.integer("NEWSMILL_MAX_DELIVERIES", defaults.max_deliveries, minimum=1),
+            rabbitmq_queue_type=read.choice("NEWSMILL_RABBITMQ_QUEUE_TYPE", defaults.rabbitmq_queue_type,
+                                            ("quorum", "classic")),
             outage_window=read.number("NEWSMILL_OUTAGE_WINDOW", defaults.outage_window),
             max_redrives=read.integer("NEWSMILL_MAX_REDRIVES", defaults.max_redrives),
             visibility_timeout=visibility if visibility > 0 else None,

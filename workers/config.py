@@ -8,7 +8,7 @@ from kombu.entity import Exchange, Queue
 
 from newsmill.keys import Keys
 from newsmill.settings import Settings
-from tasks.queues import CPU_QUEUE, IO_QUEUE, PRIORITY_STEPS, QUEUES, is_amqp, queue_name
+from tasks.queues import CPU_QUEUE, IO_QUEUE, MAX_PRIORITY, PRIORITY_STEPS, QUEUES, is_amqp, queue_name
 
 __all__ = ["CPU_QUEUE", "IO_QUEUE", "QUEUES", "celery_config", "is_amqp", "queue_name", "task_queues"]
 
@@ -18,13 +18,22 @@ message as ``failed`` first, and the broker's limit only catches what gets past 
 
 
 def task_queues(settings: Settings) -> list[Queue]:
-    """The ``io`` and ``cpu`` queues; on RabbitMQ, replicated quorum queues with a delivery limit."""
+    """The ``io`` and ``cpu`` queues; on RabbitMQ, replicated quorum queues with a delivery limit, or
+    (``NEWSMILL_RABBITMQ_QUEUE_TYPE=classic``) classic queues with message priorities."""
     if not is_amqp(settings.effective_broker_url):
         return [Queue(name) for name in QUEUES]
+    arguments: dict[str, Any]
+    if settings.rabbitmq_queue_type == "classic":
+        # RabbitMQ 3's quorum queues ignore priorities, so depth-first flow there needs classic queues.
+        # They have no delivery limit: the tasks' own guard (max_deliveries, counted in Redis for every
+        # redelivered message) ends a poison message. Countdowns wait in the worker (unacknowledged,
+        # redelivered if it dies), as Celery does without native delayed delivery.
+        arguments = {"x-max-priority": MAX_PRIORITY}
+    else:
+        arguments = {"x-queue-type": "quorum",
+                     "x-delivery-limit": settings.max_deliveries + BROKER_DELIVERY_LIMIT_MARGIN}
     # Topic exchanges, because Celery's native delayed delivery (retry countdowns on quorum queues, which
     # have no per-message TTL) cannot route through direct ones.
-    arguments = {"x-queue-type": "quorum",
-                 "x-delivery-limit": settings.max_deliveries + BROKER_DELIVERY_LIMIT_MARGIN}
     return [Queue(name, Exchange(name, type="topic"), routing_key=name, queue_arguments=arguments)
             for name in QUEUES]
 
@@ -58,7 +67,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         # quorum queues reject, is switched off by Celery itself (worker_detect_quorum_queues).
         # Message priorities (tasks/queues.py) need no queue argument on quorum queues: RabbitMQ 4 reads
         # two levels (0-4 normal, 5-9 high) from each message; RabbitMQ 3 quorum queues ignore them (and
-        # refuse x-max-priority), so the flow there stays breadth-first.
+        # refuse x-max-priority), so the flow there stays breadth-first unless the queues are classic.
         transport_options = {"confirm_publish": True}
     return {
         "broker_url": broker,

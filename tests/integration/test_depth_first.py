@@ -112,16 +112,22 @@ def _rabbitmq_major() -> int:
         return 0
 
 
-def test_depth_first_on_rabbitmq(rabbit_env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
-    if _rabbitmq_major() < 4:
+@pytest.mark.parametrize("queue_type", ["classic", "quorum"])
+def test_depth_first_on_rabbitmq(rabbit_env: dict[str, str], rabbit_vhost: str, queue_type: str,  # noqa: F811
+                                 tmp_path: Path) -> None:
+    if queue_type == "quorum" and _rabbitmq_major() < 4:
         pytest.skip("RabbitMQ 3 quorum queues ignore message priorities (and refuse x-max-priority); "
-                    "newsmill's queues there stay first in, first out")
+                    "NEWSMILL_RABBITMQ_QUEUE_TYPE=classic is the depth-first choice there")
+    env = {**rabbit_env, "NEWSMILL_RABBITMQ_QUEUE_TYPE": queue_type}
     inputs = tmp_path / "inputs"
     _write_inputs(inputs)
     log_dir = tmp_path / "rabbit-worker-logs"
     log_dir.mkdir()
-    procs = worker_processes(rabbit_env, log_dir)
+    procs = worker_processes(env, log_dir)
     try:
-        _assert_depth_first(_run_depth_first(rabbit_env, procs, inputs))
+        _assert_depth_first(_run_depth_first(env, procs, inputs))
     finally:
         procs.stop()
+    listed = rabbitmqctl("list_queues", "-p", rabbit_vhost, "--formatter", "json", "name", "type", "arguments")
+    queues = {q["name"]: q for q in json.loads(listed[listed.index("["):])}
+    assert queues["cpu"]["type"] == queue_type, queues
