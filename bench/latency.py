@@ -15,7 +15,8 @@ dev corpus (Murrough Foley, 2026, CC-BY-4.0) unless a folder is given. Prints:
   (time since the bar started / records so far) × records left; compared with the time actually left.
 
 ``--rabbitmq`` uses the RabbitMQ on 127.0.0.1:5672 (guest/guest) as the broker, in a vhost of its own
-made with ``rabbitmqctl`` and deleted afterwards; the embedded server keeps the state.
+made with ``rabbitmqctl`` and deleted afterwards; the embedded server keeps the state. Its queues are
+quorum queues unless ``NEWSMILL_RABBITMQ_QUEUE_TYPE=classic`` is set.
 
     python bench/latency.py [-n 200] [--folder DIR] [--cores 2] [--rabbitmq]
 """
@@ -181,7 +182,7 @@ def main() -> None:
         eta = (t - bar_start) / k * (n - k)
         actual = end - t
         errors.append((eta - actual) / actual)  # > 0: the bar says longer than it takes
-    broker = "RabbitMQ" if args.rabbitmq else "Redis (embedded)"
+    broker = f"RabbitMQ ({settings.rabbitmq_queue_type} queues)" if args.rabbitmq else "Redis (embedded)"
     print(f"articles: {n}  cores: {args.cores}  broker: {broker}  folder: {args.folder}  run time: {run_time:.1f} s")
     print(f"first clean start -> first record      : {times[0] - first_clean:7.2f} s   (target < 5 s)")
     print(f"50th record at                         : {(fiftieth - enqueued) / run_time:7.1%} of run time"
