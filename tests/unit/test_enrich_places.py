@@ -248,3 +248,10 @@ def test_country_needs_several_mentions_or_the_dateline() -> None:
     assert primary_country([Resolved(Mention("US"), usa)]) is None
     assert primary_country([Resolved(Mention("US", count=2), usa)]) == "US"
     assert primary_country([Resolved(Mention("Aleppo", dateline=True), index.lookup("Aleppo")[0])]) == "SY"
+
+
+def test_the_place_index_is_loaded_once_whatever_way_it_is_asked_for() -> None:
+    # The entities stage asks with no argument, the pipeline with the settings' options (None by default).
+    from newsmill.enrich.geo.index import GeoOptions
+
+    assert shared_index() is shared_index(None) is shared_index(GeoOptions())

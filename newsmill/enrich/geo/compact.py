@@ -72,11 +72,16 @@ def load(options: GeoOptions) -> GeoIndex | None:
         return read(lines)
 
 
-@functools.cache
 def shared_index(options: GeoOptions | None = None) -> GeoIndex:
     """This process's index: the shipped file if it is current, else built from the packages."""
-    chosen = options or GeoOptions()
-    return load(chosen) or build_index(chosen)
+    # Cached by the options it stands for: ``shared_index()`` (the entities stage) and
+    # ``shared_index(None)`` (the default settings) were two cache entries, two ~60 MB copies, two loads.
+    return _index_for(options or GeoOptions())
+
+
+@functools.cache
+def _index_for(options: GeoOptions) -> GeoIndex:
+    return load(options) or build_index(options)
 
 
 def main() -> None:
