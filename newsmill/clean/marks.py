@@ -1,0 +1,105 @@
+"""Lines of the extracted body that sit in a small box the page's markup names as furniture.
+
+Sites name their page furniture in class and id attributes: ``newsletter-signup``, ``disclaimer``,
+``contentAdvertiserDisclosure``, ``related-posts``, ``promo-box``, ``author-bio``. trafilatura drops
+many such elements by these names, but not when one of its fallback extractors found the body, and
+its vocabulary misses some (``disclosure``, ``disclaimer``, ``promo``, ``cta``). The words are read
+as words (split at punctuation and at camelCase humps), so ``shared-content`` or ``ctaylor`` is no
+mark.
+
+Only small boxes count (:data:`MAX_BOX_CHARS`): a marked element holding more text is a section of
+the page (a ``sponsored-article`` body, a ``related-coverage`` chapter), not a box beside the
+article. Only the elements between a line and the article's container are read (for a line outside
+the container, those below the element the line shares with it): a class on the container or above
+it (``single-post has-newsletter``) describes the whole page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import Any
+
+from newsmill.clean.tree import more_text_than, self_and_ancestors
+
+MAX_BOX_CHARS = 1200
+"""A marked element holding more than this many characters of text (whitespace not counted) is a
+section, not a box."""
+
+FURNITURE_WORDS = frozenset({
+    "disclaimer", "disclaimers", "disclosure", "disclosures", "newsletter", "newsletters", "subscribe",
+    "signup", "promo", "promos", "promotion", "promotions", "cta", "sponsor", "sponsors", "related",
+    "share", "sharing", "readtime", "advertisement", "advertorial",
+})
+"""Class and id words that name a box of page furniture."""
+FURNITURE_PAIRS = frozenset({("author", "bio"), ("about", "author"), ("author", "box"), ("read", "time"),
+                             ("sign", "up"), ("call", "action"), ("reading", "time")})
+"""Two consecutive words that name one (``author-bio``, ``read-time``, ``sign-up``, ``call-to-action``)."""
+
+MAX_BODY_SHARE = 0.25
+"""A marked box whose lines hold more than this share of the body's words is what the page is about
+(a legal-aid finder in a ``map-and-related`` block), not furniture beside it."""
+MAX_NAME_WORDS = 5
+"""A class name or id of more words than this is a slug of the text it holds (``more-on-car-repair-
+related-articles-text``, a heading's anchor), not a name the site gave to a kind of box."""
+
+_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NON_WORD = re.compile(r"[^A-Za-z0-9]+")
+_STOP = frozenset({"to", "the", "of"})
+
+
+def _words(value: str) -> list[str]:
+    return [word.casefold() for word in _NON_WORD.split(_HUMP.sub(" ", value)) if word]
+
+
+def _names_furniture(name: str) -> bool:
+    words = _words(name)
+    if len(words) > MAX_NAME_WORDS:
+        return False
+    if any(word in FURNITURE_WORDS for word in words):
+        return True
+    content = [word for word in words if word not in _STOP]
+    return any(pair in FURNITURE_PAIRS for pair in pairwise(content))
+
+
+def names_furniture(element: Any) -> bool:
+    """Whether one of ``element``'s class names or its id names a box of page furniture."""
+    names = (element.get("class") or "").split()
+    identifier = element.get("id")
+    if identifier:
+        names.append(identifier)
+    return any(_names_furniture(name) for name in names)
+
+
+def _marked_box(element: Any, stop: set[Any], checked: dict[Any, bool]) -> Any | None:
+    """The innermost small box named as furniture that holds ``element``, below ``stop``."""
+    for node in self_and_ancestors(element):
+        if node in stop or node.tag in {"body", "html"}:
+            return None
+        if node not in checked:
+            checked[node] = names_furniture(node) and not more_text_than(node, MAX_BOX_CHARS)
+        if checked[node]:
+            return node
+    return None
+
+
+def marked_lines(paragraphs: Sequence[str], elements: Sequence[Any | None], container: Any) -> set[int]:
+    """The indexes of the lines whose element (from :func:`newsmill.clean.container.locate`) lies in a
+    small box named as furniture, below the container or beside it, unless the box holds
+    :data:`MAX_BODY_SHARE` of the body."""
+    # The container and everything around it: a line outside it is read up to the element it shares
+    # with the container.
+    stop = set(self_and_ancestors(container))
+    checked: dict[Any, bool] = {}
+    lines: dict[Any, list[int]] = {}
+    for index, element in enumerate(elements):
+        box = None if element is None else _marked_box(element, stop, checked)
+        if box is not None:
+            lines.setdefault(box, []).append(index)
+    total = sum(len(paragraph.split()) for paragraph in paragraphs)
+    marked: set[int] = set()
+    for indexes in lines.values():
+        if sum(len(paragraphs[index].split()) for index in indexes) <= MAX_BODY_SHARE * total:
+            marked.update(indexes)
+    return marked
