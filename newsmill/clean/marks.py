@@ -1,4 +1,4 @@
-"""Lines of the extracted body that sit in a small box the page's markup names as furniture.
+"""Lines of the extracted body that sit in a box the page's markup names as furniture.
 
 Sites name their page furniture in class and id attributes: ``newsletter-signup``, ``disclaimer``,
 ``contentAdvertiserDisclosure``, ``related-posts``, ``promo-box``, ``author-bio``. trafilatura drops
@@ -7,11 +7,11 @@ its vocabulary misses some (``disclosure``, ``disclaimer``, ``promo``, ``cta``).
 as words (split at punctuation and at camelCase humps), so ``shared-content`` or ``ctaylor`` is no
 mark.
 
-Only small boxes count (:data:`MAX_BOX_CHARS`): a marked element holding more text is a section of
-the page (a ``sponsored-article`` body, a ``related-coverage`` chapter), not a box beside the
-article. Only the elements between a line and the article's container are read (for a line outside
-the container, those below the element the line shares with it): a class on the container or above
-it (``single-post has-newsletter``) describes the whole page.
+Inside the article's container only small boxes count (:data:`MAX_BOX_CHARS`): a marked element
+holding more text is a section of the article (a ``sponsored-article`` body, a ``related-coverage``
+chapter), not a box in it. Only the elements between a line and the article's container are read
+(for a line outside the container, those below the element the line shares with it): a class on the
+container or above it (``single-post has-newsletter``) describes the whole page.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 from newsmill.clean.tree import more_text_than, self_and_ancestors
 
 MAX_BOX_CHARS = 1200
-"""A marked element holding more than this many characters of text (whitespace not counted) is a
-section, not a box."""
+"""A marked element inside the article's container holding more than this many characters of text
+(whitespace not counted) is a section of the article, not a box."""
 
 FURNITURE_WORDS = frozenset({
     "disclaimer", "disclaimers", "disclosure", "disclosures", "newsletter", "newsletters", "subscribe",
@@ -72,13 +72,17 @@ def names_furniture(element: Any) -> bool:
     return any(_names_furniture(name) for name in names)
 
 
-def _marked_box(element: Any, stop: set[Any], checked: dict[Any, bool]) -> Any | None:
-    """The innermost small box named as furniture that holds ``element``, below ``stop``."""
-    for node in self_and_ancestors(element):
+def _marked_box(element: Any, stop: set[Any], checked: dict[Any, bool], container: Any) -> Any | None:
+    """The innermost box named as furniture that holds ``element``, below ``stop``: a small one inside
+    ``container``, any one beside it."""
+    chain = self_and_ancestors(element)
+    outside = not any(node is container for node in chain)
+    for node in chain:
         if node in stop or node.tag in {"body", "html"}:
             return None
         if node not in checked:
-            checked[node] = names_furniture(node) and not more_text_than(node, MAX_BOX_CHARS)
+            # Beside the container, size is no evidence of article text: the article is in the container.
+            checked[node] = names_furniture(node) and (outside or not more_text_than(node, MAX_BOX_CHARS))
         if checked[node]:
             return node
     return None
@@ -86,7 +90,7 @@ def _marked_box(element: Any, stop: set[Any], checked: dict[Any, bool]) -> Any |
 
 def marked_lines(paragraphs: Sequence[str], elements: Sequence[Any | None], container: Any) -> set[int]:
     """The indexes of the lines whose element (from :func:`newsmill.clean.container.locate`) lies in a
-    small box named as furniture, below the container or beside it, unless the box holds
+    box named as furniture, below the container (a small one) or beside it, unless the box holds
     :data:`MAX_BODY_SHARE` of the body."""
     # The container and everything around it: a line outside it is read up to the element it shares
     # with the container.
@@ -94,7 +98,7 @@ def marked_lines(paragraphs: Sequence[str], elements: Sequence[Any | None], cont
     checked: dict[Any, bool] = {}
     lines: dict[Any, list[int]] = {}
     for index, element in enumerate(elements):
-        box = None if element is None else _marked_box(element, stop, checked)
+        box = None if element is None else _marked_box(element, stop, checked, container)
         if box is not None:
             lines.setdefault(box, []).append(index)
     total = sum(len(paragraph.split()) for paragraph in paragraphs)

@@ -628,3 +628,20 @@ def test_lines_of_boxes_named_as_furniture_are_dropped() -> None:
     short = [MARKED_BODY[0], MARKED_BIO]
     assert marked_lines(short, locate(tree, short), container) == set()
 
+
+def test_a_large_box_counts_beside_the_container_only() -> None:
+    """Beside the article a disclosure band is furniture whatever its length; inside the container a
+    block that large is a section of the article."""
+    terms = "<p>" + " ".join(["Offers and rates are subject to change without notice."] * 30) + "</p>"
+    page = snippet("body-marked-boxes").replace("at no cost to you.</p>", f"at no cost to you.</p>{terms}")
+    tree = load_html(page)
+    body = [MARKED_DISCLOSURE, *MARKED_BODY]
+    elements = locate(tree, body)
+    container = main_container(body, elements)
+    assert marked_lines(body, elements, container) == {0}
+    inside = snippet("body-marked-boxes").replace('<div class="author-bio">', f'<div class="author-bio">{terms}')
+    tree = load_html(inside)
+    body = [*MARKED_BODY, MARKED_BIO]
+    elements = locate(tree, body)
+    assert marked_lines(body, elements, main_container(body, elements)) == set()
+
