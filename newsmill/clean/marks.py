@@ -30,9 +30,10 @@ MAX_BOX_CHARS = 1200
 FURNITURE_WORDS = frozenset({
     "disclaimer", "disclaimers", "disclosure", "disclosures", "newsletter", "newsletters", "subscribe",
     "signup", "promo", "promos", "promotion", "promotions", "cta", "sponsor", "sponsors", "related",
-    "share", "sharing", "readtime", "advertisement", "advertorial",
+    "share", "sharing", "social", "readtime", "advertisement", "advertorial", "premium", "copyright",
 })
-"""Class and id words that name a box of page furniture."""
+"""Class and id words that name a box of page furniture (``premium`` the upsell box of a paywall,
+``copyright`` a rights notice)."""
 FURNITURE_PAIRS = frozenset({("author", "bio"), ("about", "author"), ("author", "box"), ("read", "time"),
                              ("sign", "up"), ("call", "action"), ("reading", "time")})
 """Two consecutive words that name one (``author-bio``, ``read-time``, ``sign-up``, ``call-to-action``)."""

@@ -604,6 +604,7 @@ MARKED_BIO = ("Dana Whitfield has run ultramarathons on four continents and revi
 @pytest.mark.parametrize(("classes", "expected"), [
     ("disclaimer", True), ("contentAdvertiserDisclosure", True), ("related-posts popular", True),
     ("author-bio", True), ("call-to-action", True), ("kg-cta-text", True), ("newsletter_inline", True),
+    ("follow-social", True), ("premium-content-logged-out-view", True), ("copyright", True),
     # Words inside other words, and slugs of the text a block holds, are no marks.
     ("shared-content", False), ("ctaylor-gallery", False), ("entry-content", False),
     ("more-on-fit-and-sizing-related-shoe-text", False),
