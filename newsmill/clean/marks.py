@@ -25,7 +25,8 @@ from newsmill.clean.tree import more_text_than, self_and_ancestors
 
 MAX_BOX_CHARS = 1200
 """A marked element inside the article's container holding more than this many characters of text
-(whitespace not counted) is a section of the article, not a box."""
+(whitespace not counted) is a section of the article, not a box: a few short paragraphs. Set by
+reading, not tuned; the dev pages' marked boxes that are furniture hold a few hundred."""
 
 FURNITURE_WORDS = frozenset({
     "disclaimer", "disclaimers", "disclosure", "disclosures", "newsletter", "newsletters", "subscribe",
@@ -40,7 +41,8 @@ FURNITURE_PAIRS = frozenset({("author", "bio"), ("about", "author"), ("author", 
 
 MAX_BODY_SHARE = 0.25
 """A marked box whose lines hold more than this share of the body's words is what the page is about
-(a legal-aid finder in a ``map-and-related`` block), not furniture beside it."""
+(a legal-aid finder in a ``map-and-related`` block), not furniture beside it. Set by reading, not
+tuned."""
 MAX_NAME_WORDS = 5
 """A class name or id of more words than this is a slug of the text it holds (``more-on-car-repair-
 related-articles-text``, a heading's anchor), not a name the site gave to a kind of box."""
