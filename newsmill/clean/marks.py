@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -56,7 +57,9 @@ def _words(value: str) -> list[str]:
     return [word.casefold() for word in _NON_WORD.split(_HUMP.sub(" ", value)) if word]
 
 
+@lru_cache(maxsize=4096)
 def _names_furniture(name: str) -> bool:
+    # Sites repeat the same class names on every page and line: each is read once.
     words = _words(name)
     if len(words) > MAX_NAME_WORDS:
         return False
