@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from typing import Any
 
+from newsmill.clean.marks import marked_lines
 from newsmill.clean.restore import restore
 from newsmill.clean.tree import UNSEEN_TAGS, self_and_ancestors
 from newsmill.clean.widgets import widget_lines
@@ -122,13 +123,14 @@ def end_of_container(elements: Sequence[Any | None], container: Any) -> int:
 
 
 def revise_by_structure(paragraphs: list[str], root: Any, *, restore_left_out: bool = True,
-                        after_container: bool = True, widgets: bool = True) -> list[str]:
+                        after_container: bool = True, widgets: bool = True, marked: bool = True) -> list[str]:
     """``paragraphs`` with the container's paragraphs trafilatura left out put back
     (``restore_left_out``, see :mod:`newsmill.clean.restore`), without the lines after the article's
     container (``after_container``) and without the lines of page controls (``widgets``, see
-    :mod:`newsmill.clean.widgets`). Unchanged when the page did not parse or no container holds most
+    :mod:`newsmill.clean.widgets`) and of small boxes the markup names as furniture (``marked``, see
+    :mod:`newsmill.clean.marks`). Unchanged when the page did not parse or no container holds most
     of the body."""
-    if root is None or len(paragraphs) < 2 or not (restore_left_out or after_container or widgets):
+    if root is None or len(paragraphs) < 2 or not (restore_left_out or after_container or widgets or marked):
         return paragraphs
     elements = locate(root, paragraphs)
     container = main_container(paragraphs, elements)
@@ -138,4 +140,6 @@ def revise_by_structure(paragraphs: list[str], root: Any, *, restore_left_out: b
         paragraphs, elements = restore(paragraphs, elements, container)
     end = end_of_container(elements, container) if after_container else len(paragraphs)
     dropped = widget_lines(root, elements, container) if widgets else set()
+    if marked:
+        dropped |= marked_lines(paragraphs, elements, container)
     return [paragraph for index, paragraph in enumerate(paragraphs[:end]) if index not in dropped]

@@ -152,7 +152,8 @@ def clean_html(doc: Document, options: CleanOptions) -> ArticleRecord:
     if options.drop_repeats:
         paragraphs = drop_repeated_sections(paragraphs)
     paragraphs = revise_by_structure(paragraphs, tree, restore_left_out=options.restore_left_out,
-                                     after_container=options.cut_after_container, widgets=options.drop_widgets)
+                                     after_container=options.cut_after_container, widgets=options.drop_widgets,
+                                     marked=options.drop_marked_boxes)
     if options.trim_edges:
         paragraphs = trim_edges(paragraphs)
     dateline: Dateline | None = None

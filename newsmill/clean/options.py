@@ -49,6 +49,10 @@ class CleanOptions:
     drop_widgets: bool = True
     """Drop the lines of page controls: the small box around a form's text field (newsletter signups,
     quote requests) and dialogs and tooltips; see :mod:`newsmill.clean.widgets`."""
+    drop_marked_boxes: bool = True
+    """Drop the lines of boxes whose class or id names them as furniture (``disclaimer``,
+    ``newsletter``, ``related-posts``, ``author-bio``): small ones inside the article's container, any
+    beside it; see :mod:`newsmill.clean.marks`."""
     trim_edges: bool = True
     """Cut the lines of a few words (dates, reading times, share and subscribe calls) that come before
     the body's first sentence-length line or after its last; see :mod:`newsmill.clean.edges`."""

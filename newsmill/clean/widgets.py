@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from newsmill.clean.tree import UNSEEN_TAGS, self_and_ancestors
+from newsmill.clean.tree import more_text_than, self_and_ancestors
 
 BOX_CHARS = 250
 """A form's box is its largest ancestor (or itself) with at most this many characters of text,
@@ -32,20 +32,6 @@ _FIELDS = ("//body//form | //body//textarea | "
 _ON_DEMAND_ROLES = frozenset({"dialog", "alertdialog", "tooltip"})
 
 
-def _more_text_than(element: Any, limit: int) -> bool:
-    """Whether ``element`` holds more than ``limit`` characters of visible text (whitespace not
-    counted); stops reading as soon as it does."""
-    total = 0
-    for node in element.iter():
-        if node is not element and node.tail:
-            total += len("".join(node.tail.split()))
-        if node.text and isinstance(node.tag, str) and node.tag not in UNSEEN_TAGS:
-            total += len("".join(node.text.split()))
-        if total > limit:
-            return True
-    return False
-
-
 def form_boxes(root: Any, container: Any) -> set[Any]:
     """The small boxes around the page's forms and text fields (see :data:`BOX_CHARS`)."""
     boxes: set[Any] = set()
@@ -55,7 +41,7 @@ def form_boxes(root: Any, container: Any) -> set[Any]:
         for node in self_and_ancestors(field):
             if node is container or node.tag in {"body", "html"} or node in too_big:
                 break
-            if _more_text_than(node, BOX_CHARS):
+            if more_text_than(node, BOX_CHARS):
                 too_big.add(node)
                 break
             box = node

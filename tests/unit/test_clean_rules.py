@@ -14,6 +14,7 @@ from newsmill.clean import CleanOptions, clean
 from newsmill.clean.bylines import printed_byline, reconcile_authors
 from newsmill.clean.container import end_of_container, locate, main_container, revise_by_structure
 from newsmill.clean.edges import trim_edges
+from newsmill.clean.marks import marked_lines, names_furniture
 from newsmill.clean.pagedates import (
     PRINTED,
     PRINTED_REVISION,
@@ -556,8 +557,10 @@ def test_lines_after_the_article_container_are_cut() -> None:
     assert container is not None and container.get("class") == "rich-text"
     assert end_of_container(elements, container) == len(AFTER_CONTAINER_BODY)
     assert revise_by_structure(body, tree) == AFTER_CONTAINER_BODY
-    # A line the page does not show (text trafilatura made up, or markup it rewrote) ends the cut.
-    assert revise_by_structure([*body[:-1], "Zz zz zz zz", body[-1]], tree) == [*body[:-1], "Zz zz zz zz"]
+    # A line the page does not show (text trafilatura made up, or markup it rewrote) ends the cut (the
+    # boxes named "signup" and "related" are another rule's).
+    assert revise_by_structure([*body[:-1], "Zz zz zz zz", body[-1]], tree, marked=False) == \
+        [*body[:-1], "Zz zz zz zz"]
     # Without a parsed page nothing is cut.
     assert revise_by_structure(body, None) == body
 
@@ -601,8 +604,8 @@ def test_lines_of_a_signup_box_and_a_dialog_are_dropped() -> None:
     container = main_container(body, elements)
     assert container is not None and container.get("class") == "entry-content"
     assert widget_lines(tree, elements, container) == {5, 6, 7, 8}
-    assert revise_by_structure(body, tree, after_container=False) == WIDGET_BODY
-    assert revise_by_structure(body, tree, after_container=False, widgets=False) == body
+    assert revise_by_structure(body, tree, after_container=False, marked=False) == WIDGET_BODY
+    assert revise_by_structure(body, tree, after_container=False, widgets=False, marked=False) == body
 
 
 def test_a_box_is_only_as_large_as_a_signup_block() -> None:
@@ -649,3 +652,66 @@ def test_paragraphs_left_out_of_the_container_are_put_back_in_order() -> None:
     elements = locate(tree, kept)
     restored = restore(kept, elements, main_container(kept, elements))[0]
     assert comment not in restored and AFTER_CONTAINER_BODY[3] in restored
+
+
+MARKED_BODY = [
+    "A trail shoe has three jobs a road shoe does not: it has to grip loose dirt and wet rock, protect the foot "
+    "from roots and stones, and keep its shape when the ground tilts under it.",
+    "Start with the lugs. Deep, widely spaced lugs shed mud and bite into soft ground, while shallow ones feel "
+    "smoother on hard-packed fire roads and on the pavement between trailheads.",
+    "Fit matters more than any feature. Your foot swells over a long run, so try shoes on in the afternoon and "
+    "leave a thumb's width of room in front of the longest toe.",
+    "Finally, think about the rock plate. A thin plate under the forefoot spreads the pressure of a sharp stone, "
+    "at the price of some feel for the ground beneath you.",
+]
+MARKED_DISCLOSURE = "We may earn a commission when you buy through the links on this page, at no cost to you."
+MARKED_RELATED = ["Related reading", "- The best trail running socks, tested over a muddy winter"]
+MARKED_BIO = ("Dana Whitfield has run ultramarathons on four continents and reviews trail gear for Ridge Runner "
+              "Review.")
+
+
+@pytest.mark.parametrize(("classes", "expected"), [
+    ("disclaimer", True), ("contentAdvertiserDisclosure", True), ("related-posts popular", True),
+    ("author-bio", True), ("call-to-action", True), ("kg-cta-text", True), ("newsletter_inline", True),
+    ("follow-social", True), ("premium-content-logged-out-view", True), ("copyright", True),
+    # Words inside other words, and slugs of the text a block holds, are no marks.
+    ("shared-content", False), ("ctaylor-gallery", False), ("entry-content", False),
+    ("more-on-fit-and-sizing-related-shoe-text", False),
+])
+def test_class_names_that_name_furniture(classes: str, expected: bool) -> None:
+    assert names_furniture(load_html(f'<html><body><div class="{classes}">x</div></body></html>').find(".//div")) \
+        is expected
+
+
+def test_lines_of_boxes_named_as_furniture_are_dropped() -> None:
+    """A disclosure beside the article, a related-posts box and an author bio inside it go; a text block
+    whose id is a slug of its heading stays, and so does the page-wide class on <body>."""
+    tree = load_html(snippet("body-marked-boxes"))
+    body = [MARKED_DISCLOSURE, *MARKED_BODY[:2], *MARKED_RELATED, *MARKED_BODY[2:], MARKED_BIO]
+    elements = locate(tree, body)
+    container = main_container(body, elements)
+    assert container is not None and container.get("class") == "entry-content"
+    assert marked_lines(body, elements, container) == {0, 3, 4, 7}
+    assert revise_by_structure(body, tree, restore_left_out=False) == MARKED_BODY
+    assert revise_by_structure(body, tree, restore_left_out=False, marked=False) == body
+    # A marked box that holds a large share of the body is what the page is about.
+    short = [MARKED_BODY[0], MARKED_BIO]
+    assert marked_lines(short, locate(tree, short), container) == set()
+
+
+def test_a_large_box_counts_beside_the_container_only() -> None:
+    """Beside the article a disclosure band is furniture whatever its length; inside the container a
+    block that large is a section of the article."""
+    terms = "<p>" + " ".join(["Offers and rates are subject to change without notice."] * 30) + "</p>"
+    page = snippet("body-marked-boxes").replace("at no cost to you.</p>", f"at no cost to you.</p>{terms}")
+    tree = load_html(page)
+    body = [MARKED_DISCLOSURE, *MARKED_BODY]
+    elements = locate(tree, body)
+    container = main_container(body, elements)
+    assert marked_lines(body, elements, container) == {0}
+    inside = snippet("body-marked-boxes").replace('<div class="author-bio">', f'<div class="author-bio">{terms}')
+    tree = load_html(inside)
+    body = [*MARKED_BODY, MARKED_BIO]
+    elements = locate(tree, body)
+    assert marked_lines(body, elements, main_container(body, elements)) == set()
+
